@@ -1,0 +1,130 @@
+//! Termination with the real `PipeEnd`: a closing side's flushed messages
+//! stay readable, the peer learns of the close exactly once, and an attach
+//! racing with the peer's close is never missed (the SeqCst fence pair in
+//! `attach` and `Drop`). loom checks every `Arc` is freed once.
+#![cfg(zactor_loom)]
+
+use loom::thread;
+use zactor::__loom::{pipe_pair, Command, Mailbox, PipeEnd};
+use zactor::Message;
+use zactor_loom_tests::{check, next_command};
+
+/// Drains `end` until the peer has closed and everything is read, sleeping
+/// on `mailbox` whenever the pipe is empty. Returns the frames read.
+fn read_until_dead(end: &mut PipeEnd, mailbox: &Mailbox, index: u32) -> Vec<Vec<u8>> {
+    let mut frames = Vec::new();
+    let mut terms = 0;
+    loop {
+        if let Some(frame) = end.read() {
+            frames.push(frame.to_vec());
+            continue;
+        }
+        if end.is_dead() {
+            break;
+        }
+        // Empty but alive: the writer's next flush sends ActivateRead, its
+        // close sends PipeTerm. Neither may be lost.
+        match next_command(mailbox) {
+            Command::ActivateRead(i) => assert_eq!(i, index),
+            Command::PipeTerm(i) => {
+                assert_eq!(i, index);
+                terms += 1;
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    while let Some(command) = mailbox.try_recv() {
+        if let Command::PipeTerm(_) = command {
+            terms += 1;
+        }
+    }
+    assert!(terms <= 1, "PipeTerm sent {terms} times");
+    frames
+}
+
+/// One side writes a two-frame message and a one-frame message, starts a
+/// third it never finishes, and closes. The other reads until `is_dead`:
+/// it gets the two whole messages, never the cut-short frame.
+#[test]
+fn close_after_writes_delivers_them_then_dies() {
+    check(|| {
+        let (mut writer, mut reader) = pipe_pair([0, 0]);
+        let (writer_mailbox, reader_mailbox) = (Mailbox::new(), Mailbox::new());
+        writer.attach(1, &writer_mailbox);
+        reader.attach(2, &reader_mailbox);
+        let closer = thread::spawn(move || {
+            writer.write(Message::from("a1"), true).unwrap();
+            writer.write(Message::from("a2"), false).unwrap();
+            writer.write(Message::from("b"), false).unwrap();
+            // Cut short: never flushed, dies with the queue.
+            let _ = writer.write(Message::from("c1"), true);
+            drop(writer);
+        });
+        let frames = read_until_dead(&mut reader, &reader_mailbox, 2);
+        assert_eq!(frames, [&b"a1"[..], b"a2", b"b"]);
+        assert!(
+            reader.write(Message::from("late"), false).is_err(),
+            "peer is gone"
+        );
+        closer.join().unwrap();
+        drop(reader);
+        // The closed writer's socket needs no PipeTerm for a pipe it dropped.
+        assert_eq!(writer_mailbox.try_recv(), None);
+    });
+}
+
+/// Both sides write a message and close at the same time. Each end is freed
+/// once (loom checks the shared `Arc`s), and at most one PipeTerm is sent:
+/// the side whose fence comes second sees the other's flag.
+#[test]
+fn both_sides_close_at_once() {
+    check(|| {
+        let (mut left, mut right) = pipe_pair([0, 0]);
+        let (left_mailbox, right_mailbox) = (Mailbox::new(), Mailbox::new());
+        left.attach(1, &left_mailbox);
+        right.attach(2, &right_mailbox);
+        let other = thread::spawn(move || {
+            let _ = right.write(Message::from("from right"), false);
+            drop(right);
+        });
+        let _ = left.write(Message::from("from left"), false);
+        drop(left);
+        other.join().unwrap();
+        let mut terms = 0;
+        for (mailbox, index) in [(&left_mailbox, 1), (&right_mailbox, 2)] {
+            while let Some(command) = mailbox.try_recv() {
+                match command {
+                    Command::PipeTerm(i) => {
+                        assert_eq!(i, index);
+                        terms += 1;
+                    }
+                    Command::ActivateRead(i) => assert_eq!(i, index),
+                    other => panic!("unexpected {other:?}"),
+                }
+            }
+        }
+        assert!(terms <= 1, "both sides sent PipeTerm");
+    });
+}
+
+/// One side attaches its end (a socket taking a pipe from its mailbox or
+/// from a pending connect) while the other side, never attached, closes.
+/// Either the closer sees the mailbox and sends PipeTerm, or the attacher
+/// sees the closed flag right after attaching: never neither.
+#[test]
+fn attach_racing_with_peer_close_is_never_missed() {
+    check(|| {
+        let (closing, mut attaching) = pipe_pair([0, 0]);
+        let mailbox = Mailbox::new();
+        let closer = thread::spawn(move || drop(closing));
+        attaching.attach(7, &mailbox);
+        let saw_closed = attaching.peer_closed();
+        closer.join().unwrap();
+        match mailbox.try_recv() {
+            Some(command) => assert_eq!(command, Command::PipeTerm(7)),
+            None => assert!(saw_closed, "close missed: no PipeTerm and no flag"),
+        }
+        assert_eq!(mailbox.try_recv(), None);
+        assert!(attaching.is_dead());
+    });
+}

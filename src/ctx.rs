@@ -1,0 +1,157 @@
+//! The context: the registry that lets sockets find each other, and the
+//! switch that terminates them all.
+//!
+//! A [`Context`] is a cheap clonable handle. It holds the inproc endpoint
+//! table (bound sockets, and connections waiting for a bind), the mailboxes
+//! of every open socket (to wake them on termination) and the termination
+//! flag. Only bind, connect, close and termination take its lock; messages
+//! never do.
+
+use std::collections::HashMap;
+
+use crate::error::{Error, Result};
+use crate::mailbox::Mailbox;
+use crate::signal::lock;
+use crate::socket::Socket;
+use crate::socket_type::SocketType;
+use crate::sync::{Arc, AtomicBool, Condvar, Mutex, Ordering};
+use crate::transport::inproc::InprocEndpoint;
+
+/// A ZeroMQ context: sockets made from one context can talk over inproc.
+///
+/// Cloning is cheap; every socket keeps its context alive.
+#[derive(Clone)]
+pub struct Context {
+    pub(crate) inner: Arc<CtxInner>,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("terminated", &self.inner.is_terminated())
+            .finish()
+    }
+}
+
+/// What a context shares between its sockets.
+pub(crate) struct CtxInner {
+    terminated: AtomicBool,
+    state: Mutex<CtxState>,
+    /// Signalled when the last socket closes (for `destroy`).
+    all_closed: Condvar,
+}
+
+pub(crate) struct CtxState {
+    /// inproc endpoints by name.
+    pub(crate) endpoints: HashMap<String, InprocEndpoint>,
+    /// Open sockets' mailboxes, by socket id.
+    sockets: HashMap<u64, Arc<Mailbox>>,
+    next_socket_id: u64,
+    io_threads: i32,
+}
+
+impl Default for Context {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Context {
+    /// Creates a context. No thread is started.
+    pub fn new() -> Context {
+        Context {
+            inner: Arc::new(CtxInner {
+                terminated: AtomicBool::new(false),
+                state: Mutex::new(CtxState {
+                    endpoints: HashMap::new(),
+                    sockets: HashMap::new(),
+                    next_socket_id: 1,
+                    io_threads: 1,
+                }),
+                all_closed: Condvar::new(),
+            }),
+        }
+    }
+
+    /// Creates a socket of the given type.
+    pub fn socket(&self, socket_type: SocketType) -> Result<Socket> {
+        Socket::new(self.clone(), socket_type)
+    }
+
+    /// Terminates the context: every blocking call on its sockets, in any
+    /// thread, returns `ETERM` at once, and so does every later call. Then
+    /// waits until every socket has been closed (dropped), like
+    /// `zmq_ctx_term`. Messages already in inproc pipes never hold it up.
+    pub fn destroy(&mut self) -> Result<()> {
+        self.inner.terminate();
+        let mut state = lock(&self.inner.state);
+        while !state.sockets.is_empty() {
+            state = match self.inner.all_closed.wait(state) {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+        }
+        Ok(())
+    }
+
+    /// The number of I/O threads (kept for API compatibility; inproc uses none).
+    pub fn get_io_threads(&self) -> Result<i32> {
+        Ok(lock(&self.inner.state).io_threads)
+    }
+
+    /// Sets the number of I/O threads for transports that use them.
+    pub fn set_io_threads(&self, value: i32) -> Result<()> {
+        if value < 0 {
+            return Err(Error::EINVAL);
+        }
+        lock(&self.inner.state).io_threads = value;
+        Ok(())
+    }
+}
+
+impl CtxInner {
+    /// Whether `destroy` has been called.
+    #[inline]
+    pub(crate) fn is_terminated(&self) -> bool {
+        // Relaxed: a socket that misses the flag by a moment is woken by the
+        // mailbox notification that `terminate` sends right after it.
+        self.terminated.load(Ordering::Relaxed)
+    }
+
+    fn terminate(&self) {
+        // Relaxed, because the store is published by the mailbox mutex and
+        // the signal's Release/Acquire below.
+        self.terminated.store(true, Ordering::Relaxed);
+        let state = lock(&self.state);
+        for mailbox in state.sockets.values() {
+            mailbox.wake();
+        }
+    }
+
+    /// Registers a new socket; `ETERM` once terminated.
+    pub(crate) fn register(&self, mailbox: Arc<Mailbox>) -> Result<u64> {
+        let mut state = lock(&self.state);
+        if self.is_terminated() {
+            return Err(Error::ETERM);
+        }
+        let id = state.next_socket_id;
+        state.next_socket_id += 1;
+        state.sockets.insert(id, mailbox);
+        Ok(id)
+    }
+
+    /// Forgets a closed socket and everything it registered.
+    pub(crate) fn unregister(&self, socket: u64, keep_pending: bool) {
+        let mut state = lock(&self.state);
+        state.sockets.remove(&socket);
+        crate::transport::inproc::forget_socket(&mut state, socket, keep_pending);
+        if state.sockets.is_empty() {
+            self.all_closed.notify_all();
+        }
+    }
+
+    /// Locks the shared state (for the transports).
+    pub(crate) fn lock(&self) -> crate::sync::MutexGuard<'_, CtxState> {
+        lock(&self.state)
+    }
+}

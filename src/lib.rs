@@ -1,0 +1,67 @@
+//! zactor: ZeroMQ-style messaging and actors in pure Rust.
+//!
+//! Sockets carry whole messages between threads over lock-free pipes, in the
+//! patterns of the ZeroMQ guide: PAIR, PUB/SUB (XPUB/XSUB), REQ/REP,
+//! DEALER/ROUTER, PUSH/PULL. The API is source-compatible with the `zmq`
+//! crate 0.10: a program written for it builds after `use zactor as zmq;`.
+//!
+//! ```
+//! use zactor as zmq;
+//!
+//! let ctx = zmq::Context::new();
+//! let pull = ctx.socket(zmq::PULL).unwrap();
+//! pull.bind("inproc://doc-example").unwrap();
+//! let push = ctx.socket(zmq::PUSH).unwrap();
+//! push.connect("inproc://doc-example").unwrap();
+//! push.send("hello", 0).unwrap();
+//! assert_eq!(pull.recv_string(0).unwrap().unwrap(), "hello");
+//! ```
+//!
+//! Layers, lowest first (each imports only from below): `sync`, `config`,
+//! `error`; `msg`, `socket_type`; `pipe`, `signal`, `mailbox`, `command`;
+//! `pattern`; `socket`, `ctx`, `transport`. See DESIGN.md.
+#![deny(unsafe_code)]
+#![warn(missing_docs, unreachable_pub)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+mod command;
+mod config;
+mod ctx;
+mod error;
+mod mailbox;
+mod msg;
+mod pattern;
+mod pipe;
+mod signal;
+mod socket;
+mod socket_type;
+mod sync;
+mod transport;
+
+pub use ctx::Context;
+pub use error::{Error, Result};
+pub use msg::{Message, Sendable};
+pub use socket::{Mechanism, Socket, DONTWAIT, SNDMORE};
+pub use socket_type::SocketType;
+pub use socket_type::SocketType::{DEALER, PAIR, PUB, PULL, PUSH, REP, REQ, ROUTER, STREAM, SUB, XPUB, XSUB};
+
+/// The libzmq version this implementation follows: (major, minor, patch).
+pub fn version() -> (i32, i32, i32) {
+    (4, 3, 5)
+}
+
+/// Whether a capability is available, as `zmq_has`: answers truthfully for
+/// zactor. No transport beyond inproc and no security mechanism yet, so every
+/// capability libzmq can report (ipc, pgm, tipc, norm, curve, gssapi, draft)
+/// is `Some(false)`, as is any unknown name (zmq 0.10 never returns `None`).
+pub fn has(capability: &str) -> Option<bool> {
+    let _ = capability;
+    Some(false)
+}
+
+/// Internals for the loom models in `loom-tests/`; not part of the API.
+#[cfg(zactor_loom)]
+#[doc(hidden)]
+pub mod __loom {
+    pub use crate::pipe::loom_api::*;
+}

@@ -1,0 +1,53 @@
+//! PAIR (RFC 31): exactly one peer; a second one is refused.
+
+use super::pipes::Pipes;
+use super::Pattern;
+use crate::error::{Error, Result};
+use crate::msg::Message;
+use crate::pipe::PipeId;
+use crate::socket::options::Options;
+
+#[derive(Default)]
+pub(crate) struct Pair {
+    peer: Option<PipeId>,
+}
+
+impl Pattern for Pair {
+    fn attach(&mut self, id: PipeId, pipes: &mut Pipes, _: &Options) {
+        if self.peer.is_some() {
+            // Exclusive: refuse the newcomer, as libzmq does.
+            pipes.mark_dead(id);
+        } else {
+            self.peer = Some(id);
+        }
+    }
+    fn read_activated(&mut self, _: PipeId, _: &mut Pipes) {}
+    fn write_activated(&mut self, _: PipeId, _: &mut Pipes) {}
+    fn terminated(&mut self, id: PipeId, _: &mut Pipes) {
+        if self.peer == Some(id) {
+            self.peer = None;
+        }
+    }
+    #[inline]
+    fn send(&mut self, msg: Message, pipes: &mut Pipes, _: &Options) -> std::result::Result<(), (Error, Message)> {
+        let Some(id) = self.peer else {
+            return Err((Error::EAGAIN, msg));
+        };
+        if !pipes.check_write(id) {
+            return Err((Error::EAGAIN, msg));
+        }
+        // A failed write means the peer has gone; its PipeTerm will follow.
+        pipes.write(id, msg).map_err(|msg| (Error::EAGAIN, msg))
+    }
+    #[inline]
+    fn recv(&mut self, pipes: &mut Pipes, _: &Options) -> Result<Message> {
+        let id = self.peer.ok_or(Error::EAGAIN)?;
+        pipes.read(id).ok_or(Error::EAGAIN)
+    }
+    fn has_in(&mut self, pipes: &mut Pipes) -> bool {
+        self.peer.is_some_and(|id| pipes.check_read(id))
+    }
+    fn has_out(&mut self, pipes: &mut Pipes) -> bool {
+        self.peer.is_some_and(|id| pipes.check_write(id))
+    }
+}

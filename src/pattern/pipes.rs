@@ -1,0 +1,165 @@
+//! The pipe table: every pipe a socket owns, by [`PipeId`].
+//!
+//! Routing blocks keep ids, not pipes, and go through the table to read and
+//! write. A read that finds a pipe finished (peer closed, nothing left) puts
+//! it on the table's dead list; the socket reaps that list after each
+//! operation, telling the pattern once per pipe.
+
+use crate::msg::Message;
+use crate::pipe::{PeerInfo, PipeEnd, PipeId};
+
+struct Slot {
+    generation: u32,
+    entry: Option<Entry>,
+}
+
+/// A pipe and what the socket knows about it.
+pub(crate) struct Entry {
+    /// The pipe itself.
+    pub(crate) end: PipeEnd,
+    /// The socket at the other end.
+    pub(crate) peer: PeerInfo,
+    /// Already on the dead list.
+    dead: bool,
+}
+
+/// The table of a socket's pipes.
+#[derive(Default)]
+pub(crate) struct Pipes {
+    slots: Vec<Slot>,
+    free: Vec<u32>,
+    dead: Vec<PipeId>,
+    len: usize,
+}
+
+impl Pipes {
+    /// The id the next [`insert`](Self::insert) will return.
+    pub(crate) fn next_id(&self) -> PipeId {
+        match self.free.last() {
+            Some(&index) => PipeId::new(index, self.slots[index as usize].generation),
+            None => PipeId::new(self.slots.len() as u32, 0),
+        }
+    }
+
+    /// Adds a pipe; returns its id (equal to [`next_id`](Self::next_id)).
+    pub(crate) fn insert(&mut self, end: PipeEnd, peer: PeerInfo) -> PipeId {
+        let id = self.next_id();
+        let entry = Some(Entry {
+            end,
+            peer,
+            dead: false,
+        });
+        if id.index() == self.slots.len() {
+            self.slots.push(Slot {
+                generation: 0,
+                entry,
+            });
+        } else {
+            self.free.pop();
+            self.slots[id.index()].entry = entry;
+        }
+        self.len += 1;
+        id
+    }
+
+    /// Removes a pipe, closing our end.
+    pub(crate) fn remove(&mut self, id: PipeId) -> Option<Entry> {
+        let slot = self.slots.get_mut(id.index())?;
+        if slot.generation != id.generation() || slot.entry.is_none() {
+            return None;
+        }
+        let entry = slot.entry.take();
+        slot.generation = slot.generation.wrapping_add(1);
+        self.free.push(id.index() as u32);
+        self.len -= 1;
+        entry
+    }
+
+    /// The pipe with this id, if it is still here.
+    #[inline]
+    pub(crate) fn get(&mut self, id: PipeId) -> Option<&mut Entry> {
+        let slot = self.slots.get_mut(id.index())?;
+        if slot.generation != id.generation() {
+            return None;
+        }
+        slot.entry.as_mut()
+    }
+
+    /// Ids of every pipe.
+    pub(crate) fn ids(&self) -> Vec<PipeId> {
+        self.slots
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.entry.is_some())
+            .map(|(i, s)| PipeId::new(i as u32, s.generation))
+            .collect()
+    }
+
+    /// Number of pipes.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Reads a frame from a pipe. `None` when it is empty (or gone); a pipe
+    /// found finished goes on the dead list.
+    #[inline]
+    pub(crate) fn read(&mut self, id: PipeId) -> Option<Message> {
+        let entry = self.get(id)?;
+        if let Some(msg) = entry.end.read() {
+            return Some(msg);
+        }
+        if !entry.dead && entry.end.is_dead() {
+            entry.dead = true;
+            self.dead.push(id);
+        }
+        None
+    }
+
+    /// Whether a frame is ready on this pipe (marks it asleep when not).
+    #[inline]
+    pub(crate) fn check_read(&mut self, id: PipeId) -> bool {
+        match self.get(id) {
+            Some(entry) => entry.end.check_read(),
+            None => false,
+        }
+    }
+
+    /// Whether a new message may be written to this pipe now.
+    #[inline]
+    pub(crate) fn check_write(&mut self, id: PipeId) -> bool {
+        match self.get(id) {
+            Some(entry) => entry.end.check_write(),
+            None => false,
+        }
+    }
+
+    /// Writes a frame; hands it back when the pipe is gone.
+    #[inline]
+    pub(crate) fn write(&mut self, id: PipeId, msg: Message) -> Result<(), Message> {
+        match self.get(id) {
+            Some(entry) => entry.end.write(msg),
+            None => Err(msg),
+        }
+    }
+
+    /// Puts a pipe on the dead list (the peer closed it and it is drained, or
+    /// the pattern refuses it).
+    pub(crate) fn mark_dead(&mut self, id: PipeId) {
+        if let Some(entry) = self.get(id) {
+            if !entry.dead {
+                entry.dead = true;
+                self.dead.push(id);
+            }
+        }
+    }
+
+    /// Takes the dead list.
+    pub(crate) fn take_dead(&mut self) -> Vec<PipeId> {
+        std::mem::take(&mut self.dead)
+    }
+
+    /// Whether any pipe is waiting to be reaped.
+    pub(crate) fn has_dead(&self) -> bool {
+        !self.dead.is_empty()
+    }
+}

@@ -1,0 +1,272 @@
+//! XSUB (RFC 29): a SUB whose application sends the subscriptions itself,
+//! as messages.
+//!
+//! Sending: a single-frame message `\x01topic` subscribes, `\x00topic`
+//! unsubscribes ([`Subscription::parse`]). Each updates the counting
+//! [`Trie`] and goes upstream to every publisher: every subscription, even
+//! one already held (libzmq 4.3: the XPUB side deduplicates, and filtering
+//! here would hide repeats from an `XPUB_VERBOSE` behind a proxy), but an
+//! unsubscription only when its last reference goes. Any other message is
+//! data for the publishers (libzmq 4.3 passes it upstream; an XPUB hands it
+//! to its application) and is dropped for a publisher at its high-water
+//! mark, like PUB's data. A send never blocks.
+//!
+//! Subscriptions are not subject to the high-water mark: they are written
+//! past it (libzmq drops them at the mark instead, silently changing what
+//! the subscriber receives for good). They are few by nature, a publisher
+//! reads them as soon as it is used, and their volume is bounded by what the
+//! application asks for; data past the mark would be unbounded, so it is
+//! dropped. A pipe that attaches gets every current subscription.
+//!
+//! Receiving: fair-queued, whole messages. XSUB passes everything (libzmq's
+//! XSUB does not filter; its publishers do); SUB, built on this type,
+//! filters on the first frame and drops non-matching messages whole.
+
+use super::dist::Dist;
+use super::fq::Fq;
+use super::pipes::Pipes;
+use super::trie::{Subscription, Trie};
+use super::Pattern;
+use crate::error::{Error, Result};
+use crate::msg::Message;
+use crate::pipe::PipeId;
+use crate::socket::options::Options;
+
+/// The XSUB pattern; SUB is the same with filtering on.
+#[derive(Debug, Default)]
+pub(crate) struct XSub {
+    fq: Fq,
+    dist: Dist,
+    subscriptions: Trie,
+    /// Drop received messages no subscription matches (SUB).
+    filter: bool,
+    /// In the middle of handing a received message to the application.
+    more_in: bool,
+    /// A matching message's first frame, taken by `has_in` while looking
+    /// past non-matching ones; `recv` returns it first.
+    prefetched: Option<Message>,
+}
+
+impl XSub {
+    /// The SUB flavour: received messages are filtered by subscription.
+    pub(crate) fn filtering() -> Self {
+        XSub {
+            filter: true,
+            ..XSub::default()
+        }
+    }
+
+    /// Applies a subscription and sends it upstream when it changes what
+    /// the publishers must send (see the module docs).
+    pub(crate) fn subscribe(&mut self, subscription: Subscription<'_>, pipes: &mut Pipes) {
+        let forward = match subscription {
+            Subscription::Subscribe(topic) => {
+                self.subscriptions.add(topic);
+                true
+            }
+            Subscription::Unsubscribe(topic) => self.subscriptions.rm(topic),
+        };
+        if forward {
+            self.dist
+                .send_to_all_past_hwm(pipes, &subscription.to_message());
+        }
+    }
+
+    /// The next frame whose message is wanted: the first one that matches a
+    /// subscription (when filtering), then the rest of its message.
+    fn next_frame(&mut self, pipes: &mut Pipes) -> Option<Message> {
+        if let Some(msg) = self.prefetched.take() {
+            return Some(msg);
+        }
+        loop {
+            let (msg, _) = self.fq.recv(pipes)?;
+            if self.more_in || !self.filter || self.subscriptions.check(&msg) {
+                return Some(msg);
+            }
+            // No subscription matches: drop the whole message. Its frames
+            // were published together, so they are all there.
+            let mut more = msg.get_more();
+            while more {
+                match self.fq.recv(pipes) {
+                    Some((rest, _)) => more = rest.get_more(),
+                    None => break,
+                }
+            }
+        }
+    }
+}
+
+impl Pattern for XSub {
+    fn attach(&mut self, id: PipeId, pipes: &mut Pipes, _: &Options) {
+        self.fq.attach(id);
+        self.dist.attach(id);
+        // The new publisher must know every current subscription. A pipe
+        // made by a connect before the bind queues them until it is taken.
+        self.subscriptions.for_each(|topic| {
+            let _ = pipes.write(id, Subscription::Subscribe(topic).to_message());
+        });
+    }
+
+    fn read_activated(&mut self, id: PipeId, _: &mut Pipes) {
+        self.fq.activate(id);
+    }
+
+    fn write_activated(&mut self, id: PipeId, _: &mut Pipes) {
+        self.dist.activate(id);
+    }
+
+    fn terminated(&mut self, id: PipeId, _: &mut Pipes) {
+        self.fq.terminated(id);
+        self.dist.terminated(id);
+    }
+
+    fn send(
+        &mut self,
+        msg: Message,
+        pipes: &mut Pipes,
+        _: &Options,
+    ) -> std::result::Result<(), (Error, Message)> {
+        if !self.dist.in_message() {
+            if let Some(subscription) = Subscription::parse(&msg) {
+                self.subscribe(subscription, pipes);
+                return Ok(());
+            }
+        }
+        self.dist.send_to_all(pipes, msg);
+        Ok(())
+    }
+
+    #[inline]
+    fn recv(&mut self, pipes: &mut Pipes, _: &Options) -> Result<Message> {
+        let msg = self.next_frame(pipes).ok_or(Error::EAGAIN)?;
+        self.more_in = msg.get_more();
+        Ok(msg)
+    }
+
+    fn has_in(&mut self, pipes: &mut Pipes) -> bool {
+        if self.more_in || self.prefetched.is_some() {
+            return true;
+        }
+        if !self.filter {
+            return self.fq.has_in(pipes);
+        }
+        // Only a matching message counts: look past the others.
+        self.prefetched = self.next_frame(pipes);
+        self.prefetched.is_some()
+    }
+
+    fn has_out(&mut self, _: &mut Pipes) -> bool {
+        // Subscriptions can be sent at any time; data is dropped when full.
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipe::{pipe_pair, PeerInfo, PipeEnd};
+
+    fn frame(body: &[u8], more: bool) -> Message {
+        let mut msg = Message::from(body);
+        msg.set_more(more);
+        msg
+    }
+
+    fn attach_one(xsub: &mut XSub, pipes: &mut Pipes) -> (PipeId, PipeEnd) {
+        let (near, far) = pipe_pair([0, 0], "inproc://xsub");
+        let id = pipes.insert(
+            near,
+            PeerInfo {
+                socket_type: None,
+                routing_id: None,
+            },
+        );
+        xsub.attach(id, pipes, &Options::default());
+        (id, far)
+    }
+
+    fn drain(end: &mut PipeEnd) -> Vec<Vec<u8>> {
+        std::iter::from_fn(|| end.read())
+            .map(|m| m.to_vec())
+            .collect()
+    }
+
+    #[test]
+    fn subscriptions_go_upstream_and_to_late_pipes() {
+        let options = Options::default();
+        let mut xsub = XSub::default();
+        let mut pipes = Pipes::default();
+        let (_, mut early) = attach_one(&mut xsub, &mut pipes);
+        for sub in [
+            &b"\x01A"[..],
+            b"\x01A",
+            b"\x01B",
+            b"\x00A",
+            b"\x00A",
+            b"\x00C",
+        ] {
+            xsub.send(frame(sub, false), &mut pipes, &options).unwrap();
+        }
+        assert_eq!(
+            drain(&mut early),
+            [
+                b"\x01A".to_vec(),
+                b"\x01A".to_vec(),
+                b"\x01B".to_vec(),
+                b"\x00A".to_vec()
+            ],
+            "every subscribe; an unsubscribe only when the last reference goes"
+        );
+        let (_, mut late) = attach_one(&mut xsub, &mut pipes);
+        assert_eq!(drain(&mut late), [b"\x01B".to_vec()]);
+    }
+
+    #[test]
+    fn other_messages_go_upstream_as_data() {
+        let options = Options::default();
+        let mut xsub = XSub::default();
+        let mut pipes = Pipes::default();
+        let (_, mut far) = attach_one(&mut xsub, &mut pipes);
+        xsub.send(frame(b"\x01head", true), &mut pipes, &options)
+            .unwrap();
+        xsub.send(frame(b"\x01tail", false), &mut pipes, &options)
+            .unwrap();
+        xsub.send(frame(b"", false), &mut pipes, &options).unwrap();
+        assert_eq!(
+            drain(&mut far),
+            [b"\x01head".to_vec(), b"\x01tail".to_vec(), Vec::new()]
+        );
+        let (_, mut late) = attach_one(&mut xsub, &mut pipes);
+        assert!(drain(&mut late).is_empty(), "no subscription was made");
+    }
+
+    #[test]
+    fn xsub_receives_everything_and_sub_filters_whole_messages() {
+        let options = Options::default();
+        for filter in [false, true] {
+            let mut xsub = if filter {
+                XSub::filtering()
+            } else {
+                XSub::default()
+            };
+            let mut pipes = Pipes::default();
+            let (_, mut far) = attach_one(&mut xsub, &mut pipes);
+            xsub.subscribe(Subscription::Subscribe(b"yes"), &mut pipes);
+            far.write(frame(b"no", true)).unwrap();
+            far.write(frame(b"yes, but part of no", false)).unwrap();
+            far.write(frame(b"yes", true)).unwrap();
+            far.write(frame(b"tail", false)).unwrap();
+            assert!(xsub.has_in(&mut pipes));
+            let got: Vec<_> = std::iter::from_fn(|| xsub.recv(&mut pipes, &options).ok())
+                .map(|m| m.to_vec())
+                .collect();
+            let expected: &[&[u8]] = if filter {
+                &[b"yes", b"tail"]
+            } else {
+                &[b"no", b"yes, but part of no", b"yes", b"tail"]
+            };
+            assert_eq!(got, expected);
+            assert!(!xsub.has_in(&mut pipes));
+        }
+    }
+}

@@ -1,0 +1,384 @@
+//! Pipes: the lock-free connection between two sockets.
+//!
+//! A pipe pair links two sockets with two single-producer/single-consumer
+//! [`queue`]s, one per direction. Each socket owns one [`PipeEnd`]: the writer
+//! of one queue and the reader of the other, so the one-producer,
+//! one-consumer rule is enforced by ownership. Next to the queues, a shared
+//! [`Link`] holds per-direction [`credit`] words and high-water marks, each
+//! side's id and mailbox (for the rare wake-up commands), and each side's
+//! `closed` flag (termination).
+//!
+//! ```text
+//!   socket A                     Link                      socket B
+//!  PipeEnd(side 0) --queue 0 (A->B), credit[0], hwm[0]--> PipeEnd(side 1)
+//!                 <--queue 1 (B->A), credit[1], hwm[1]---
+//!                     ids[2], mailboxes[2], closed[2]
+//! ```
+//!
+//! On a warm pipe a message costs a queue write and a flush (one CAS); no
+//! lock, no syscall and no allocation beyond the body's own. Termination:
+//! a side that closes sets its `closed` flag after its last flush and sends
+//! `PipeTerm` to the peer; the peer drains what was flushed before, then drops
+//! its end; the memory goes with the last `Arc`.
+
+mod credit;
+mod queue;
+
+/// What the loom models in `loom-tests/` drive directly.
+#[cfg(zactor_loom)]
+pub(crate) mod loom_api;
+
+use bytes::Bytes;
+
+use crate::command::Command;
+use crate::mailbox::Mailbox;
+use crate::msg::Message;
+use crate::socket_type::SocketType;
+use crate::sync::{fence, Arc, AtomicBool, AtomicU64, OnceLock, Ordering};
+use credit::{report_batch, Credit, Refresh};
+use queue::{Flush, Reader, Writer};
+
+/// A pipe's handle inside its socket: a slot index and a generation, so a
+/// stale command for a removed pipe never reaches a new one in the same slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub(crate) struct PipeId(u64);
+
+impl PipeId {
+    const UNSET: u64 = u64::MAX;
+
+    pub(crate) fn new(index: u32, generation: u32) -> Self {
+        PipeId(((generation as u64) << 32) | index as u64)
+    }
+
+    pub(crate) fn index(self) -> usize {
+        (self.0 & 0xffff_ffff) as usize
+    }
+
+    pub(crate) fn generation(self) -> u32 {
+        (self.0 >> 32) as u32
+    }
+}
+
+/// What a socket knows about the socket at the other end of a pipe.
+#[derive(Debug, Clone)]
+pub(crate) struct PeerInfo {
+    /// The peer's socket type; `None` until a pending connection is bound.
+    pub(crate) socket_type: Option<SocketType>,
+    /// The peer's identity option (empty: none set, a ROUTER generates one);
+    /// `None` until a pending connection is bound.
+    pub(crate) routing_id: Option<Bytes>,
+}
+
+/// The state both ends share.
+#[derive(Debug)]
+struct Link {
+    /// Per direction (indexed by the writer's side): messages read, reported.
+    credit: [Credit; 2],
+    /// Per direction: capacity in whole messages; 0 means no limit.
+    hwm: [AtomicU64; 2],
+    /// Per direction: the reader's MAXMSGSIZE in bytes per frame
+    /// (`u64::MAX`: none). The writer enforces it, so an oversized message
+    /// is refused whole and never occupies the queue.
+    max_frame: [AtomicU64; 2],
+    /// Each side's `PipeId` in its own socket, `PipeId::UNSET` until attached.
+    ids: [AtomicU64; 2],
+    /// Each side's socket mailbox, set when that side attaches.
+    mailboxes: [OnceLock<Arc<Mailbox>>; 2],
+    /// Each side's termination flag: set once, after its last flush.
+    closed: [AtomicBool; 2],
+}
+
+/// One socket's end of a pipe pair.
+pub(crate) struct PipeEnd {
+    link: Arc<Link>,
+    /// 0 for the end created by the connecting socket, 1 for the binding one.
+    side: usize,
+    out: Writer<Message>,
+    inn: Reader<Message>,
+    /// Whole messages written (the writer's credit counter).
+    msgs_written: u64,
+    /// The peer's last reported read count, cached.
+    peer_read: u64,
+    /// In the middle of writing a multipart message.
+    out_more: bool,
+    /// Dropping the rest of a message the reader refused (over its MAXMSGSIZE).
+    out_refused: bool,
+    /// Messages refused for size.
+    pub(crate) refused: u64,
+    /// Whole messages read.
+    msgs_read: u64,
+    /// The read count last reported to the writer.
+    reported: u64,
+    /// The endpoint this pipe was made for, for unbind and disconnect.
+    pub(crate) endpoint: String,
+}
+
+impl std::fmt::Debug for PipeEnd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PipeEnd")
+            .field("side", &self.side)
+            .field("endpoint", &self.endpoint)
+            .field("msgs_written", &self.msgs_written)
+            .field("msgs_read", &self.msgs_read)
+            .finish()
+    }
+}
+
+/// Creates a pipe pair. `hwm[0]` limits the connecting side's sends,
+/// `hwm[1]` the binding side's (each 0 for no limit).
+pub(crate) fn pipe_pair(hwm: [u64; 2], endpoint: &str) -> (PipeEnd, PipeEnd) {
+    let link = Arc::new(Link {
+        credit: [Credit::new(), Credit::new()],
+        hwm: [AtomicU64::new(hwm[0]), AtomicU64::new(hwm[1])],
+        max_frame: [AtomicU64::new(u64::MAX), AtomicU64::new(u64::MAX)],
+        ids: [AtomicU64::new(PipeId::UNSET), AtomicU64::new(PipeId::UNSET)],
+        mailboxes: [OnceLock::new(), OnceLock::new()],
+        closed: [AtomicBool::new(false), AtomicBool::new(false)],
+    });
+    let (w0, r0) = queue::queue();
+    let (w1, r1) = queue::queue();
+    let end = |side, out, inn| PipeEnd {
+        link: link.clone(),
+        side,
+        out,
+        inn,
+        msgs_written: 0,
+        peer_read: 0,
+        out_more: false,
+        out_refused: false,
+        refused: 0,
+        msgs_read: 0,
+        reported: 0,
+        endpoint: endpoint.to_owned(),
+    };
+    (end(0, w0, r1), end(1, w1, r0))
+}
+
+impl PipeEnd {
+    /// Whether this end belongs to the connecting socket.
+    pub(crate) fn is_connect_side(&self) -> bool {
+        self.side == 0
+    }
+
+    fn peer(&self) -> usize {
+        1 - self.side
+    }
+
+    /// Registers this end with its socket. Must happen before the first read
+    /// or write, so the peer knows whom to wake.
+    pub(crate) fn attach(&mut self, id: PipeId, mailbox: Arc<Mailbox>) {
+        // Release pairs with the peer's Acquire load in `send_to_peer`; the
+        // queue and credit handshakes order it before any wake-up anyway.
+        self.link.ids[self.side].store(id.0, Ordering::Release);
+        let _ = self.link.mailboxes[self.side].set(mailbox);
+        // SeqCst fence, paired with the one in `Drop`: either we see the peer's
+        // `closed` flag (in `is_dead`) or the peer sees our mailbox and sends
+        // PipeTerm. Without it both could miss each other (store, then load).
+        fence(Ordering::SeqCst);
+    }
+
+    /// Sets the largest frame this end accepts (MAXMSGSIZE; negative: any).
+    pub(crate) fn set_in_max_frame(&self, max: i64) {
+        let max = if max < 0 { u64::MAX } else { max as u64 };
+        // Relaxed: a tunable, re-read by the writer on every frame.
+        self.link.max_frame[self.peer()].store(max, Ordering::Relaxed);
+    }
+
+    /// Sets the capacity of the direction the peer writes to.
+    pub(crate) fn set_in_hwm(&self, hwm: u64) {
+        // Relaxed: a tunable; the writer re-reads it on every credit check.
+        self.link.hwm[self.peer()].store(hwm, Ordering::Relaxed);
+    }
+
+    /// Sets the capacity of the direction this end writes to.
+    pub(crate) fn set_out_hwm(&self, hwm: u64) {
+        // Relaxed: a tunable; the writer re-reads it on every credit check.
+        self.link.hwm[self.side].store(hwm, Ordering::Relaxed);
+    }
+
+    /// Whether the peer has closed its end.
+    #[inline]
+    pub(crate) fn peer_closed(&self) -> bool {
+        // Acquire pairs with the Release in `Drop`: the peer's last flush is
+        // visible once we see the flag.
+        self.link.closed[self.peer()].load(Ordering::Acquire)
+    }
+
+    /// Whether a message may be written now. Mid-message always true (credit
+    /// is taken for a whole message at its first frame). When false, this end
+    /// is registered for an `ActivateWrite` command once room is made.
+    #[inline]
+    pub(crate) fn check_write(&mut self) -> bool {
+        if self.out_more {
+            return true;
+        }
+        // Relaxed: see `set_out_hwm`.
+        let hwm = self.link.hwm[self.side].load(Ordering::Relaxed);
+        if hwm == 0 || self.msgs_written - self.peer_read < hwm {
+            return !self.peer_closed();
+        }
+        match self.link.credit[self.side].refresh(self.msgs_written, hwm) {
+            Refresh::Read(read) => {
+                self.peer_read = read;
+                !self.peer_closed()
+            }
+            Refresh::Waiting => false,
+        }
+    }
+
+    /// Writes one frame; the last frame of a message (no MORE flag) flushes
+    /// the whole message. Hands the frame back if the peer has gone.
+    #[inline]
+    pub(crate) fn write(&mut self, msg: Message) -> Result<(), Message> {
+        if self.peer_closed() {
+            return Err(msg);
+        }
+        let more = msg.get_more();
+        // Relaxed: see `set_in_max_frame`.
+        let max_frame = self.link.max_frame[self.side].load(Ordering::Relaxed);
+        if self.out_refused || msg.len() as u64 > max_frame {
+            // The reader refuses this message: take back the frames already
+            // written and drop the rest, so it loses the whole message, never
+            // a part, and nothing else.
+            if !self.out_refused {
+                self.out.rollback();
+                self.refused += 1;
+            }
+            self.out_refused = more;
+            self.out_more = more;
+            return Ok(());
+        }
+        self.out.write(msg);
+        self.out_more = more;
+        if !more {
+            self.msgs_written += 1;
+            if self.out.flush() == Flush::ReaderAsleep {
+                self.send_to_peer(Command::ActivateRead);
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads one frame; `None` when nothing is ready (and then the peer will
+    /// send `ActivateRead` when it next flushes).
+    #[inline]
+    pub(crate) fn read(&mut self) -> Option<Message> {
+        let msg = self.inn.read()?;
+        if !msg.get_more() {
+            self.msgs_read += 1;
+            self.return_credit();
+        }
+        Some(msg)
+    }
+
+    /// Whether a frame is ready, without marking the reader asleep.
+    #[inline]
+    pub(crate) fn peek_ready(&self) -> bool {
+        self.inn.peek_ready()
+    }
+
+    /// Whether a frame is ready; marks the reader asleep when not.
+    #[inline]
+    pub(crate) fn check_read(&mut self) -> bool {
+        self.inn.check_read()
+    }
+
+    /// Whether this pipe is finished: the peer closed and everything it sent
+    /// has been read.
+    pub(crate) fn is_dead(&mut self) -> bool {
+        self.peer_closed() && !self.inn.check_read()
+    }
+
+    fn return_credit(&mut self) {
+        let direction = self.peer();
+        // Relaxed: see `set_out_hwm`.
+        let hwm = self.link.hwm[direction].load(Ordering::Relaxed);
+        if hwm == 0 || self.msgs_read - self.reported < report_batch(hwm) {
+            return;
+        }
+        self.reported = self.msgs_read;
+        if self.link.credit[direction].report(self.msgs_read) {
+            self.send_to_peer(Command::ActivateWrite);
+        }
+    }
+
+    /// Sends a command about this pipe to the peer socket, if it has attached.
+    fn send_to_peer(&self, command: fn(PipeId) -> Command) {
+        let peer = self.peer();
+        if let Some(mailbox) = self.link.mailboxes[peer].get() {
+            // Acquire pairs with the Release in `attach`.
+            let id = self.link.ids[peer].load(Ordering::Acquire);
+            mailbox.send(command(PipeId(id)));
+        }
+    }
+}
+
+impl Drop for PipeEnd {
+    fn drop(&mut self) {
+        // Release: everything we flushed happens before the flag, for the
+        // peer's Acquire in `peer_closed`. Unflushed frames (a multipart
+        // message cut short) are never published and die with the queue.
+        self.link.closed[self.side].store(true, Ordering::Release);
+        // SeqCst fence, paired with the one in `attach`.
+        fence(Ordering::SeqCst);
+        // Relaxed: only skips a useless command; a stale false just sends it.
+        if !self.link.closed[self.peer()].load(Ordering::Relaxed) {
+            self.send_to_peer(Command::PipeTerm);
+        }
+    }
+}
+
+#[cfg(all(test, not(zactor_loom)))]
+mod tests {
+    use super::*;
+
+    fn msg(body: &str, more: bool) -> Message {
+        let mut m = Message::from(body);
+        m.set_more(more);
+        m
+    }
+
+    #[test]
+    fn multipart_is_visible_only_when_complete() {
+        let (mut a, mut b) = pipe_pair([0, 0], "inproc://t");
+        a.write(msg("one", true)).unwrap();
+        assert!(!b.check_read(), "first frame alone is not visible");
+        a.write(msg("two", false)).unwrap();
+        assert_eq!(&b.read().unwrap()[..], b"one");
+        assert_eq!(&b.read().unwrap()[..], b"two");
+        assert!(b.read().is_none());
+    }
+
+    #[test]
+    fn writer_stops_at_hwm_and_resumes_after_a_report() {
+        let (mut a, mut b) = pipe_pair([4, 4], "inproc://t");
+        let mailbox = Arc::new(Mailbox::new());
+        a.attach(PipeId::new(0, 0), mailbox.clone());
+        b.attach(PipeId::new(0, 0), Arc::new(Mailbox::new()));
+        for i in 0..4 {
+            assert!(a.check_write(), "message {i} fits");
+            a.write(msg("x", false)).unwrap();
+        }
+        assert!(!a.check_write(), "the fifth does not");
+        assert!(mailbox.try_recv().is_none());
+        for _ in 0..2 {
+            b.read().unwrap();
+        }
+        assert!(matches!(mailbox.try_recv(), Some(Command::ActivateWrite(_))));
+        assert!(a.check_write());
+    }
+
+    #[test]
+    fn messages_flushed_before_close_stay_readable() {
+        let (mut a, mut b) = pipe_pair([0, 0], "inproc://t");
+        a.write(msg("last words", false)).unwrap();
+        a.write(msg("cut short", true)).unwrap();
+        drop(a);
+        assert!(b.peer_closed());
+        assert!(!b.is_dead());
+        assert_eq!(&b.read().unwrap()[..], b"last words");
+        assert!(b.read().is_none(), "the unfinished multipart never shows");
+        assert!(b.is_dead());
+        assert!(b.write(msg("to nobody", false)).is_err());
+    }
+}

@@ -1,0 +1,532 @@
+//! The single-producer/single-consumer queue at the heart of every pipe (libzmq's
+//! `ypipe` over `yqueue`).
+//!
+//! Items live in a linked list of fixed-size chunks. The writer appends items
+//! privately and makes them visible with an explicit [`Writer::flush`], so the
+//! frames of a multipart message become visible together. One shared word,
+//! `published`, carries both the number of published items and the reader's
+//! "asleep" mark:
+//!
+//! ```text
+//!  writer                         published                 reader
+//!  write(a), write(b)               0
+//!  flush: CAS 0 -> 2  ok            2        (nothing to wake)
+//!                                            read a, read b (cached limit 2)
+//!                                            read: CAS 2 -> ASLEEP ok: empty, now asleep
+//!  write(c)                       ASLEEP
+//!  flush: CAS 2 -> 3 fails (ASLEEP)
+//!         store 3; return ReaderAsleep  ---> the caller wakes the reader
+//!                                   3        read: CAS 2 -> ASLEEP fails, sees 3: read c
+//! ```
+//!
+//! Because marking asleep and publishing are both read-modify-writes of the same
+//! word, either the reader sees the new items or the writer sees the mark:
+//! a wake-up can never be lost, and a flush costs a wake-up only when the reader
+//! really found the queue empty.
+//!
+//! A chunk the reader has finished is handed back to the writer through the
+//! `spare` slot, so a warm queue allocates nothing.
+#![allow(unsafe_code)]
+
+use std::mem::MaybeUninit;
+use std::ptr;
+
+use crate::config::PIPE_CHUNK;
+use crate::sync::{Arc, AtomicPtr, AtomicU64, Ordering, UnsafeCell};
+
+/// The value of `published` while the reader is asleep.
+const ASLEEP: u64 = u64::MAX;
+
+/// What a flush found. The caller must wake the reader on `ReaderAsleep`.
+#[must_use = "a flush that finds the reader asleep must wake it"]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flush {
+    /// Nothing was written since the last flush.
+    Nothing,
+    /// The new items are visible; the reader is awake and will find them.
+    Published,
+    /// The new items are visible, but the reader had gone to sleep: wake it.
+    ReaderAsleep,
+}
+
+struct Chunk<T> {
+    slots: [UnsafeCell<MaybeUninit<T>>; PIPE_CHUNK],
+    /// The chunk after this one. Written by the writer before the flush that
+    /// publishes the first item stored there, read by the reader after it has
+    /// acquired that flush: the `published` word orders the two.
+    next: UnsafeCell<*mut Chunk<T>>,
+}
+
+impl<T> Chunk<T> {
+    fn allocate() -> *mut Chunk<T> {
+        Box::into_raw(Box::new(Chunk {
+            slots: std::array::from_fn(|_| UnsafeCell::new(MaybeUninit::uninit())),
+            next: UnsafeCell::new(ptr::null_mut()),
+        }))
+    }
+}
+
+/// Positions private to the writer.
+struct WriterState<T> {
+    /// The chunk that holds position `written - 1` (or position 0 initially).
+    chunk: *mut Chunk<T>,
+    /// Items written, published or not.
+    written: u64,
+    /// Items published by the last flush.
+    flushed: u64,
+    /// The chunk that held position `flushed - 1` at the last flush (the
+    /// first chunk before any flush): where a rollback resumes.
+    flushed_chunk: *mut Chunk<T>,
+}
+
+/// Positions private to the reader.
+struct ReaderState<T> {
+    /// The chunk that holds position `read - 1` (or position 0 initially).
+    chunk: *mut Chunk<T>,
+    /// Items consumed.
+    read: u64,
+    /// Items known to be published; `read < limit` means an item is ready
+    /// without touching shared memory.
+    limit: u64,
+}
+
+struct Shared<T> {
+    /// Items published by the writer, or `ASLEEP`. See the module docs.
+    published: AtomicU64,
+    /// One recycled chunk travelling from the reader back to the writer.
+    spare: AtomicPtr<Chunk<T>>,
+    writer: UnsafeCell<WriterState<T>>,
+    reader: UnsafeCell<ReaderState<T>>,
+}
+
+// SAFETY: `Shared` is reached through `Writer` and `Reader`, at most one of
+// each. `writer` is only touched by the `Writer` (or by `Drop`, which has
+// exclusive access), `reader` only by the `Reader`; the item slots are handed
+// from writer to reader by the Release/Acquire pair on `published`, and whole
+// chunks from reader to writer by the pair on `spare`. Items cross threads, so
+// `T: Send` is required.
+unsafe impl<T: Send> Sync for Shared<T> {}
+// SAFETY: as above; the raw chunk pointers are owned by the queue.
+unsafe impl<T: Send> Send for Shared<T> {}
+
+/// The producing half of a queue.
+pub(crate) struct Writer<T> {
+    shared: Arc<Shared<T>>,
+}
+
+/// The consuming half of a queue.
+pub(crate) struct Reader<T> {
+    shared: Arc<Shared<T>>,
+}
+
+/// Creates an empty queue. The reader starts awake, so the first flush never
+/// asks for a wake-up: a reader always checks a queue when it attaches it.
+pub(crate) fn queue<T: Send>() -> (Writer<T>, Reader<T>) {
+    let first = Chunk::allocate();
+    let shared = Arc::new(Shared {
+        published: AtomicU64::new(0),
+        spare: AtomicPtr::new(ptr::null_mut()),
+        writer: UnsafeCell::new(WriterState {
+            chunk: first,
+            written: 0,
+            flushed: 0,
+            flushed_chunk: first,
+        }),
+        reader: UnsafeCell::new(ReaderState {
+            chunk: first,
+            read: 0,
+            limit: 0,
+        }),
+    });
+    (
+        Writer {
+            shared: shared.clone(),
+        },
+        Reader { shared },
+    )
+}
+
+/// Index of position `pos` inside its chunk, and whether reaching it means
+/// stepping into the next chunk.
+#[inline(always)]
+fn slot_of(pos: u64) -> (usize, bool) {
+    let index = (pos % PIPE_CHUNK as u64) as usize;
+    (index, index == 0 && pos != 0)
+}
+
+impl<T: Send> Writer<T> {
+    /// Appends an item; it stays invisible to the reader until [`flush`](Self::flush).
+    #[inline]
+    pub(crate) fn write(&mut self, item: T) {
+        let shared = &*self.shared;
+        shared.writer.with_mut(|state| {
+            // SAFETY: only this `Writer` touches the writer state (`&mut self`).
+            let state = unsafe { &mut *state };
+            let (index, next_chunk) = slot_of(state.written);
+            if next_chunk {
+                // Acquire pairs with the reader's Release swap in `read`: the
+                // reader has finished reading this chunk's old items before we
+                // overwrite them.
+                let mut fresh = shared.spare.swap(ptr::null_mut(), Ordering::Acquire);
+                if fresh.is_null() {
+                    fresh = Chunk::allocate();
+                }
+                // SAFETY: `fresh` is ours alone: newly allocated, or taken out of
+                // `spare` by the swap. `state.chunk` is the writer's current chunk,
+                // alive until the reader has read past it, which cannot happen
+                // before this link is published.
+                unsafe {
+                    (*fresh).next.with_mut(|next| *next = ptr::null_mut());
+                    (*state.chunk).next.with_mut(|next| *next = fresh);
+                }
+                state.chunk = fresh;
+            }
+            // SAFETY: position `written` is not yet published, so the reader does
+            // not look at this slot; the slot is empty (never written, or read
+            // out before its chunk was recycled).
+            unsafe {
+                (*state.chunk).slots[index].with_mut(|slot| (*slot).write(item));
+            }
+            state.written += 1;
+        });
+    }
+
+    /// Publishes everything written so far.
+    #[inline]
+    pub(crate) fn flush(&mut self) -> Flush {
+        self.shared.writer.with_mut(|state| {
+            // SAFETY: only this `Writer` touches the writer state.
+            let state = unsafe { &mut *state };
+            if state.written == state.flushed {
+                return Flush::Nothing;
+            }
+            let outcome = match self.shared.published.compare_exchange(
+                state.flushed,
+                state.written,
+                // Release: publishes the slot writes (and chunk links) to the
+                // reader's Acquire in `check_read`.
+                Ordering::Release,
+                // Acquire on failure pairs with the reader's Release when it
+                // marked itself asleep: whatever it registered before sleeping
+                // (who to wake) is visible to our caller.
+                Ordering::Acquire,
+            ) {
+                Ok(_) => Flush::Published,
+                Err(found) => {
+                    debug_assert_eq!(found, ASLEEP, "only the reader changes `published` besides us");
+                    // Release: publishes the slots, as above. The reader is
+                    // asleep and will re-read the word once woken.
+                    self.shared.published.store(state.written, Ordering::Release);
+                    Flush::ReaderAsleep
+                }
+            };
+            state.flushed = state.written;
+            state.flushed_chunk = state.chunk;
+            outcome
+        })
+    }
+
+    /// Drops every item written since the last flush (a multipart message
+    /// abandoned halfway). The reader never saw them.
+    pub(crate) fn rollback(&mut self) {
+        self.shared.writer.with_mut(|state| {
+            // SAFETY: only this `Writer` touches the writer state.
+            let state = unsafe { &mut *state };
+            let mut chunk = state.flushed_chunk;
+            for pos in state.flushed..state.written {
+                let (index, next_chunk) = slot_of(pos);
+                if next_chunk {
+                    // SAFETY: the writer linked this chunk before writing past it.
+                    chunk = unsafe { (*chunk).next.with(|next| *next) };
+                }
+                // SAFETY: positions `flushed..written` hold initialised items
+                // that the reader cannot see (not published).
+                unsafe { (*chunk).slots[index].with_mut(|slot| (*slot).assume_init_drop()) };
+            }
+            // Unlink and free the chunks past `flushed_chunk`: they only ever
+            // held unpublished items, so the reader never reached them.
+            // SAFETY: `flushed_chunk` is the writer's; its `next` is read by
+            // the reader only for a published position past its end.
+            let mut extra = unsafe {
+                (*state.flushed_chunk)
+                    .next
+                    .with_mut(|next| std::mem::replace(&mut *next, ptr::null_mut()))
+            };
+            if state.chunk != state.flushed_chunk {
+                while !extra.is_null() {
+                    // SAFETY: chunks past the flushed one are unreachable for the
+                    // reader and now unlinked; each is freed once.
+                    let next = unsafe { (*extra).next.with(|next| *next) };
+                    let last = extra == state.chunk;
+                    // SAFETY: as above.
+                    drop(unsafe { Box::from_raw(extra) });
+                    if last {
+                        break;
+                    }
+                    extra = next;
+                }
+            }
+            state.chunk = state.flushed_chunk;
+            state.written = state.flushed;
+        });
+    }
+
+    /// Items written but not yet flushed.
+    #[cfg(test)]
+    pub(crate) fn unflushed(&self) -> u64 {
+        // SAFETY: only this `Writer` touches the writer state.
+        self.shared.writer.with(|state| unsafe { (*state).written - (*state).flushed })
+    }
+}
+
+impl<T: Send> Reader<T> {
+    /// Returns whether an item is ready. When none is, marks the reader asleep,
+    /// so that the next flush reports [`Flush::ReaderAsleep`].
+    #[inline]
+    pub(crate) fn check_read(&mut self) -> bool {
+        self.shared.reader.with_mut(|state| {
+            // SAFETY: only this `Reader` touches the reader state.
+            let state = unsafe { &mut *state };
+            if state.read < state.limit {
+                return true;
+            }
+            match self.shared.published.compare_exchange(
+                state.read,
+                ASLEEP,
+                // Release: publishes what our owner registered before reading
+                // (who to wake) to the writer's failing CAS in `flush`.
+                Ordering::Release,
+                // Acquire pairs with the writer's Release in `flush`: the slots
+                // up to `found` are written.
+                Ordering::Acquire,
+            ) {
+                Ok(_) => false,
+                Err(ASLEEP) => false,
+                Err(found) => {
+                    state.limit = found;
+                    true
+                }
+            }
+        })
+    }
+
+    /// Returns whether an item is ready without marking the reader asleep:
+    /// for spinning, where a wake-up would be wasted.
+    #[inline]
+    pub(crate) fn peek_ready(&self) -> bool {
+        self.shared.reader.with(|state| {
+            // SAFETY: only this `Reader` touches the reader state.
+            let state = unsafe { &*state };
+            if state.read < state.limit {
+                return true;
+            }
+            // Relaxed is enough: a true answer is followed by `check_read`,
+            // whose Acquire does the synchronisation.
+            let found = self.shared.published.load(Ordering::Relaxed);
+            found != ASLEEP && found > state.read
+        })
+    }
+
+    /// Takes the next item, or `None` (and marks the reader asleep) when empty.
+    #[inline]
+    pub(crate) fn read(&mut self) -> Option<T> {
+        if !self.check_read() {
+            return None;
+        }
+        let shared = &*self.shared;
+        Some(shared.reader.with_mut(|state| {
+            // SAFETY: only this `Reader` touches the reader state.
+            let state = unsafe { &mut *state };
+            let (index, next_chunk) = slot_of(state.read);
+            if next_chunk {
+                let finished = state.chunk;
+                // SAFETY: `check_read` acquired a `published` count past the end
+                // of `finished`, so the writer's link to the next chunk is visible.
+                state.chunk = unsafe { (*finished).next.with(|next| *next) };
+                // Release pairs with the writer's Acquire swap in `write`: our
+                // reads of `finished` happen before it is reused.
+                let displaced = shared.spare.swap(finished, Ordering::Release);
+                if !displaced.is_null() {
+                    // SAFETY: `displaced` came out of `spare`, so nobody else
+                    // holds it; its items were all read before it went in.
+                    // The Acquire that would order its reads is unnecessary:
+                    // only this reader ever puts chunks into `spare`.
+                    drop(unsafe { Box::from_raw(displaced) });
+                }
+            }
+            state.read += 1;
+            // SAFETY: the slot is published (read < limit) and holds an item
+            // the writer will not touch again until the chunk is recycled;
+            // reading it moves the item out exactly once.
+            unsafe { (*state.chunk).slots[index].with(|slot| (*slot).assume_init_read()) }
+        }))
+    }
+}
+
+impl<T> Drop for Shared<T> {
+    fn drop(&mut self) {
+        // Both halves are gone: we have exclusive access to everything.
+        let (mut chunk, mut pos) = self.reader.with(|state| {
+            // SAFETY: exclusive access in `drop`.
+            let state = unsafe { &*state };
+            (state.chunk, state.read)
+        });
+        let (last, written) = self.writer.with(|state| {
+            // SAFETY: exclusive access in `drop`.
+            let state = unsafe { &*state };
+            (state.chunk, state.written)
+        });
+        // Drop the items never read, published or not.
+        while pos < written {
+            let (index, next_chunk) = slot_of(pos);
+            if next_chunk {
+                // SAFETY: the writer linked this chunk before writing past it.
+                let next = unsafe { (*chunk).next.with(|next| *next) };
+                // SAFETY: every item of `chunk` has been read or dropped.
+                drop(unsafe { Box::from_raw(chunk) });
+                chunk = next;
+            }
+            // SAFETY: positions in `read..written` hold initialised items.
+            unsafe { (*chunk).slots[index].with_mut(|slot| (*slot).assume_init_drop()) };
+            pos += 1;
+        }
+        // `chunk` now holds position `written - 1`, like the writer's own
+        // chunk; free it (and, defensively, anything linked up to `last`).
+        while !chunk.is_null() {
+            // SAFETY: chunks are owned by the queue; each is freed once.
+            let next = unsafe { (*chunk).next.with(|next| *next) };
+            // SAFETY: as above.
+            drop(unsafe { Box::from_raw(chunk) });
+            if chunk == last {
+                break;
+            }
+            chunk = next;
+        }
+        // Relaxed: exclusive access in `drop`, nothing left to synchronise.
+        let spare = self.spare.load(Ordering::Relaxed);
+        if !spare.is_null() {
+            // SAFETY: the spare chunk is owned by the queue and holds no items.
+            drop(unsafe { Box::from_raw(spare) });
+        }
+    }
+}
+
+#[cfg(all(test, not(zactor_loom)))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn items_become_visible_only_at_flush() {
+        let (mut w, mut r) = queue::<u32>();
+        w.write(1);
+        w.write(2);
+        assert_eq!(w.unflushed(), 2);
+        assert!(!r.peek_ready());
+        assert_eq!(r.read(), None, "unflushed items are invisible");
+        // The failed read marked the reader asleep, so this flush must wake it.
+        assert_eq!(w.flush(), Flush::ReaderAsleep);
+        assert!(r.peek_ready());
+        assert_eq!(r.read(), Some(1));
+        assert_eq!(r.read(), Some(2));
+        assert_eq!(r.read(), None);
+        assert_eq!(w.flush(), Flush::Nothing);
+    }
+
+    #[test]
+    fn rollback_discards_unflushed_items_across_chunks() {
+        let item = std::sync::Arc::new(());
+        let (mut w, mut r) = queue();
+        w.write(item.clone());
+        let _ = w.flush();
+        for _ in 0..PIPE_CHUNK * 2 + 5 {
+            w.write(item.clone());
+        }
+        w.rollback();
+        assert_eq!(std::sync::Arc::strong_count(&item), 2);
+        for _ in 0..PIPE_CHUNK + 1 {
+            w.write(item.clone());
+        }
+        let _ = w.flush();
+        let mut n = 0;
+        while r.read().is_some() {
+            n += 1;
+        }
+        assert_eq!(n, PIPE_CHUNK + 2);
+        drop((w, r));
+        assert_eq!(std::sync::Arc::strong_count(&item), 1);
+    }
+
+    #[test]
+    fn awake_reader_costs_no_wakeup() {
+        let (mut w, mut r) = queue::<u32>();
+        w.write(7);
+        assert_eq!(w.flush(), Flush::Published);
+        w.write(8);
+        assert_eq!(w.flush(), Flush::Published);
+        assert_eq!(r.read(), Some(7));
+        assert_eq!(r.read(), Some(8));
+    }
+
+    #[test]
+    fn crosses_many_chunks_and_recycles() {
+        let (mut w, mut r) = queue::<Box<u64>>();
+        let total = PIPE_CHUNK as u64 * 10 + 3;
+        let mut next_read = 0;
+        for i in 0..total {
+            w.write(Box::new(i));
+            if i % 7 == 0 {
+                let _ = w.flush();
+                while let Some(v) = r.read() {
+                    assert_eq!(*v, next_read);
+                    next_read += 1;
+                }
+            }
+        }
+        let _ = w.flush();
+        while let Some(v) = r.read() {
+            assert_eq!(*v, next_read);
+            next_read += 1;
+        }
+        assert_eq!(next_read, total);
+    }
+
+    #[test]
+    fn drop_frees_unread_items() {
+        let item = std::sync::Arc::new(());
+        let (mut w, r) = queue();
+        for _ in 0..PIPE_CHUNK * 3 + 1 {
+            w.write(item.clone());
+        }
+        let _ = w.flush();
+        w.write(item.clone()); // unflushed
+        drop(r);
+        drop(w);
+        assert_eq!(std::sync::Arc::strong_count(&item), 1);
+    }
+
+    #[test]
+    fn two_threads_move_every_item_in_order() {
+        let (mut w, mut r) = queue::<u64>();
+        const N: u64 = 200_000;
+        let producer = std::thread::spawn(move || {
+            for i in 0..N {
+                w.write(i);
+                if i % 3 == 0 {
+                    let _ = w.flush();
+                }
+            }
+            let _ = w.flush();
+        });
+        let mut expect = 0;
+        while expect < N {
+            match r.read() {
+                Some(v) => {
+                    assert_eq!(v, expect);
+                    expect += 1;
+                }
+                None => std::thread::yield_now(),
+            }
+        }
+        producer.join().unwrap();
+    }
+}

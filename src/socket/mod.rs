@@ -1,0 +1,496 @@
+//! The public [`Socket`]: blocking send and receive over a pattern, bind and
+//! connect, options.
+//!
+//! A socket is owned by one thread at a time (`Send`, not `Sync`). Its state
+//! sits in a `RefCell`: each call borrows it, processes pending commands from
+//! the mailbox, runs the pattern, and if it must block, waits on the
+//! mailbox's signal (spin, then park) until a command arrives.
+
+mod accessors;
+pub(crate) mod options;
+
+use std::cell::RefCell;
+use std::time::Duration;
+
+use crate::command::Command;
+use crate::ctx::{Context, CtxInner};
+use crate::error::{Error, Result};
+use crate::mailbox::Mailbox;
+use crate::msg::{Message, Sendable};
+use crate::pattern::pipes::Pipes;
+use crate::pattern::{AnyPattern, Pattern, PatternOption};
+use crate::pipe::{PeerInfo, PipeEnd, PipeId};
+use crate::signal::deadline_after;
+use crate::socket_type::SocketType;
+use crate::sync::Arc;
+use crate::transport::{self, inproc, Endpoint};
+use options::Options;
+
+pub use accessors::Mechanism;
+
+/// Send or receive without blocking: `EAGAIN` instead of waiting.
+pub static DONTWAIT: i32 = 1;
+/// More frames of this message follow.
+pub static SNDMORE: i32 = 2;
+
+/// A ZeroMQ socket.
+pub struct Socket {
+    core: RefCell<Core>,
+    // Declared after `core`: the context outlives the socket's teardown.
+    ctx: Context,
+}
+
+impl std::fmt::Debug for Socket {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.core.try_borrow() {
+            Ok(core) => f
+                .debug_struct("Socket")
+                .field("type", &core.kind)
+                .field("pipes", &core.pipes.len())
+                .finish(),
+            Err(_) => f.write_str("Socket { <in use> }"),
+        }
+    }
+}
+
+/// Everything a socket owns.
+pub(crate) struct Core {
+    kind: SocketType,
+    pattern: AnyPattern,
+    pipes: Pipes,
+    pub(crate) options: Options,
+    mailbox: Arc<Mailbox>,
+    id: u64,
+    ctx: Arc<CtxInner>,
+    /// Endpoints we bound (for unbind, and to forget at close).
+    bound: Vec<String>,
+    last_endpoint: String,
+    rcvmore: bool,
+}
+
+/// The types CONFLATE applies to (libzmq: single-part patterns only).
+fn conflates(kind: SocketType) -> bool {
+    matches!(
+        kind,
+        SocketType::DEALER | SocketType::PULL | SocketType::PUSH | SocketType::PUB | SocketType::SUB
+    )
+}
+
+fn timeout(ms: i32) -> Option<Duration> {
+    (ms >= 0).then(|| Duration::from_millis(ms as u64))
+}
+
+impl Socket {
+    pub(crate) fn new(ctx: Context, kind: SocketType) -> Result<Socket> {
+        let pattern = AnyPattern::new(kind)?;
+        let mailbox = Arc::new(Mailbox::new());
+        let id = ctx.inner.register(mailbox.clone())?;
+        Ok(Socket {
+            core: RefCell::new(Core {
+                kind,
+                pattern,
+                pipes: Pipes::default(),
+                options: Options::default(),
+                mailbox,
+                id,
+                ctx: ctx.inner.clone(),
+                bound: Vec::new(),
+                last_endpoint: String::new(),
+                rcvmore: false,
+            }),
+            ctx,
+        })
+    }
+
+    fn core(&self) -> std::cell::RefMut<'_, Core> {
+        // A socket is not Sync, so only re-entrancy could fail this borrow,
+        // and no public method calls back into user code while borrowed.
+        self.core.borrow_mut()
+    }
+
+    /// The context this socket belongs to.
+    pub fn context(&self) -> &Context {
+        &self.ctx
+    }
+
+    /// Binds to an endpoint: `inproc://name`.
+    pub fn bind(&self, endpoint: &str) -> Result<()> {
+        self.core().bind(endpoint)
+    }
+
+    /// Connects to an endpoint; for inproc the peer may bind later.
+    pub fn connect(&self, endpoint: &str) -> Result<()> {
+        self.core().connect(endpoint)
+    }
+
+    /// Stops accepting connections on an endpoint and closes the pipes it made.
+    pub fn unbind(&self, endpoint: &str) -> Result<()> {
+        self.core().unbind(endpoint)
+    }
+
+    /// Closes the connections made by `connect(endpoint)`.
+    pub fn disconnect(&self, endpoint: &str) -> Result<()> {
+        self.core().disconnect(endpoint)
+    }
+
+    /// Sends a message part; `flags` may hold `DONTWAIT` and `SNDMORE`.
+    pub fn send<T>(&self, data: T, flags: i32) -> Result<()>
+    where
+        T: Sendable,
+    {
+        let mut msg = data.into_zmq_message();
+        msg.set_more(flags & SNDMORE != 0);
+        self.core().send(msg, flags)
+    }
+
+    /// Sends a `Message` (as `send`).
+    #[deprecated(since = "0.9.0", note = "Use `send` instead")]
+    pub fn send_msg(&self, msg: Message, flags: i32) -> Result<()> {
+        self.send(msg, flags)
+    }
+
+    /// Sends a string (as `send`).
+    #[deprecated(since = "0.9.0", note = "Use `send` instead")]
+    pub fn send_str(&self, data: &str, flags: i32) -> Result<()> {
+        self.send(data, flags)
+    }
+
+    /// Sends a multipart message: every part but the last with `SNDMORE`.
+    pub fn send_multipart<I, T>(&self, iter: I, flags: i32) -> Result<()>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<Message>,
+    {
+        let mut iter = iter.into_iter().peekable();
+        while let Some(part) = iter.next() {
+            let more = if iter.peek().is_some() { SNDMORE } else { 0 };
+            self.send(part.into(), flags | more)?;
+        }
+        Ok(())
+    }
+
+    /// Receives a message part into `msg`.
+    pub fn recv(&self, msg: &mut Message, flags: i32) -> Result<()> {
+        *msg = self.core().recv(flags)?;
+        Ok(())
+    }
+
+    /// Receives a message part into a buffer; returns the part's full size
+    /// (larger than the buffer when it was truncated, as zmq_recv).
+    pub fn recv_into(&self, bytes: &mut [u8], flags: i32) -> Result<usize> {
+        let msg = self.core().recv(flags)?;
+        let n = msg.len().min(bytes.len());
+        bytes[..n].copy_from_slice(&msg[..n]);
+        Ok(msg.len())
+    }
+
+    /// Receives a message part.
+    pub fn recv_msg(&self, flags: i32) -> Result<Message> {
+        self.core().recv(flags)
+    }
+
+    /// Receives a message part as bytes.
+    pub fn recv_bytes(&self, flags: i32) -> Result<Vec<u8>> {
+        self.recv_msg(flags).map(|msg| msg.to_vec())
+    }
+
+    /// Receives a message part as a string; `Err(bytes)` inside when it is
+    /// not UTF-8.
+    pub fn recv_string(&self, flags: i32) -> Result<std::result::Result<String, Vec<u8>>> {
+        self.recv_bytes(flags)
+            .map(|bytes| String::from_utf8(bytes).map_err(|e| e.into_bytes()))
+    }
+
+    /// Receives every part of a message.
+    pub fn recv_multipart(&self, flags: i32) -> Result<Vec<Vec<u8>>> {
+        let mut parts = Vec::new();
+        loop {
+            let msg = self.recv_msg(flags)?;
+            let more = msg.get_more();
+            parts.push(msg.to_vec());
+            if !more {
+                return Ok(parts);
+            }
+        }
+    }
+
+    /// The socket's type.
+    pub fn get_socket_type(&self) -> Result<SocketType> {
+        Ok(self.core().kind)
+    }
+
+    /// Whether the last part received has more parts after it.
+    pub fn get_rcvmore(&self) -> Result<bool> {
+        Ok(self.core().rcvmore)
+    }
+
+    /// The last endpoint bound or connected.
+    pub fn get_last_endpoint(&self) -> Result<std::result::Result<String, Vec<u8>>> {
+        Ok(Ok(self.core().last_endpoint.clone()))
+    }
+
+    /// Runs `f` on the options (for the accessors).
+    pub(crate) fn with_options<R>(&self, f: impl FnOnce(&mut Options) -> R) -> R {
+        f(&mut self.core().options)
+    }
+
+    /// Sets an option the pattern handles (SUBSCRIBE …).
+    pub(crate) fn set_pattern_option(&self, option: PatternOption<'_>) -> Result<()> {
+        let mut core = self.core();
+        core.process_commands()?;
+        let core = &mut *core;
+        core.pattern.set_option(option, &mut core.pipes)?;
+        core.reap_dead();
+        Ok(())
+    }
+
+    /// Whether a receive (`in_`) or a send would not block now.
+    pub(crate) fn readiness(&self) -> Result<(bool, bool)> {
+        let mut core = self.core();
+        core.process_commands()?;
+        let core = &mut *core;
+        let readable = core.pattern.has_in(&mut core.pipes);
+        let writable = core.pattern.has_out(&mut core.pipes);
+        core.reap_dead();
+        Ok((readable, writable))
+    }
+}
+
+impl Core {
+    fn local(&self) -> inproc::Local<'_> {
+        inproc::Local {
+            socket: self.id,
+            kind: self.kind,
+            options: &self.options,
+            mailbox: &self.mailbox,
+        }
+    }
+
+    fn bind(&mut self, endpoint: &str) -> Result<()> {
+        self.check_alive()?;
+        match transport::parse(endpoint)? {
+            Endpoint::Inproc(name) => {
+                let accepted = inproc::bind(&self.ctx, name, self.local())?;
+                for pending in accepted {
+                    self.attach(pending.end, pending.peer);
+                    inproc::announce(&pending.connector, pending.connector_pipe, self.kind, &self.options);
+                }
+            }
+        }
+        self.bound.push(endpoint.to_owned());
+        self.last_endpoint = endpoint.to_owned();
+        Ok(())
+    }
+
+    fn connect(&mut self, endpoint: &str) -> Result<()> {
+        self.check_alive()?;
+        match transport::parse(endpoint)? {
+            Endpoint::Inproc(name) => {
+                let next = self.pipes.next_id();
+                let (end, peer) = inproc::connect(&self.ctx, name, endpoint, self.local(), next)?;
+                let id = self.attach(end, peer);
+                debug_assert_eq!(id, next);
+            }
+        }
+        self.last_endpoint = endpoint.to_owned();
+        Ok(())
+    }
+
+    fn unbind(&mut self, endpoint: &str) -> Result<()> {
+        self.check_alive()?;
+        let Endpoint::Inproc(name) = transport::parse(endpoint)?;
+        let position = self.bound.iter().position(|e| e == endpoint).ok_or(Error::ENOENT)?;
+        inproc::unbind(&self.ctx, name, self.id)?;
+        self.bound.remove(position);
+        self.close_pipes(|end| !end.is_connect_side() && end.endpoint == endpoint);
+        Ok(())
+    }
+
+    fn disconnect(&mut self, endpoint: &str) -> Result<()> {
+        self.check_alive()?;
+        let Endpoint::Inproc(name) = transport::parse(endpoint)?;
+        let cancelled = inproc::cancel_pending(&self.ctx, name, self.id);
+        let closed = self.close_pipes(|end| end.is_connect_side() && end.endpoint == endpoint);
+        if cancelled || closed > 0 {
+            Ok(())
+        } else {
+            Err(Error::ENOENT)
+        }
+    }
+
+    /// Closes every pipe matching `which`; returns how many.
+    fn close_pipes(&mut self, which: impl Fn(&PipeEnd) -> bool) -> usize {
+        let mut closed = 0;
+        for id in self.pipes.ids() {
+            if self.pipes.get(id).is_some_and(|e| which(&e.end)) {
+                self.pattern.terminated(id, &mut self.pipes);
+                self.pipes.remove(id);
+                closed += 1;
+            }
+        }
+        closed
+    }
+
+    fn attach(&mut self, mut end: PipeEnd, peer: PeerInfo) -> PipeId {
+        let id = self.pipes.next_id();
+        end.attach(id, self.mailbox.clone());
+        self.pipes.insert(end, peer);
+        self.pattern.attach(id, &mut self.pipes, &self.options);
+        id
+    }
+
+    #[inline]
+    fn check_alive(&self) -> Result<()> {
+        if self.ctx.is_terminated() {
+            Err(Error::ETERM)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Handles every command waiting in the mailbox.
+    #[inline]
+    pub(crate) fn process_commands(&mut self) -> Result<()> {
+        self.check_alive()?;
+        while let Some(command) = self.mailbox.try_recv() {
+            self.handle(command);
+        }
+        if self.pipes.has_dead() {
+            self.reap_dead();
+        }
+        Ok(())
+    }
+
+    fn handle(&mut self, command: Command) {
+        match command {
+            Command::Attach(new) => {
+                let NewPipe { end, peer } = *new;
+                self.attach(end, peer);
+            }
+            Command::ActivateRead(id) => {
+                if self.pipes.get(id).is_some() {
+                    self.pattern.read_activated(id, &mut self.pipes);
+                }
+            }
+            Command::ActivateWrite(id) => {
+                if self.pipes.get(id).is_some() {
+                    self.pattern.write_activated(id, &mut self.pipes);
+                }
+            }
+            Command::PipeTerm(id) => {
+                if let Some(entry) = self.pipes.get(id) {
+                    if entry.end.is_dead() {
+                        self.pipes.mark_dead(id);
+                    } else {
+                        // Let the pattern drain what the peer sent first.
+                        self.pattern.read_activated(id, &mut self.pipes);
+                        self.pattern.write_activated(id, &mut self.pipes);
+                    }
+                }
+            }
+            Command::PeerBound(id, peer) => {
+                if let Some(entry) = self.pipes.get(id) {
+                    entry.peer = peer;
+                    self.pattern.peer_bound(id, &mut self.pipes, &self.options);
+                }
+            }
+        }
+    }
+
+    /// Tells the pattern about pipes that finished, and drops them.
+    pub(crate) fn reap_dead(&mut self) {
+        for id in self.pipes.take_dead() {
+            self.pattern.terminated(id, &mut self.pipes);
+            self.pipes.remove(id);
+        }
+    }
+
+    fn wait(&mut self, deadline: Option<std::time::Instant>) -> Result<()> {
+        if !self.mailbox.signal().wait(deadline) {
+            return Err(Error::EAGAIN);
+        }
+        self.process_commands()
+    }
+
+    #[inline]
+    fn send(&mut self, mut msg: Message, flags: i32) -> Result<()> {
+        self.process_commands()?;
+        let mut deadline = None;
+        let mut first_try = true;
+        loop {
+            match self.pattern.send(msg, &mut self.pipes, &self.options) {
+                Ok(()) => {
+                    if self.pipes.has_dead() {
+                        self.reap_dead();
+                    }
+                    return Ok(());
+                }
+                Err((Error::EAGAIN, back)) => msg = back,
+                Err((error, _)) => return Err(error),
+            }
+            if self.pipes.has_dead() {
+                self.reap_dead();
+                continue;
+            }
+            if flags & DONTWAIT != 0 || self.options.sndtimeo == 0 {
+                return Err(Error::EAGAIN);
+            }
+            if first_try {
+                deadline = deadline_after(timeout(self.options.sndtimeo));
+                first_try = false;
+            }
+            self.wait(deadline)?;
+        }
+    }
+
+    #[inline]
+    fn recv(&mut self, flags: i32) -> Result<Message> {
+        self.process_commands()?;
+        let mut deadline = None;
+        let mut first_try = true;
+        loop {
+            match self.pattern.recv(&mut self.pipes, &self.options) {
+                Ok(mut msg) => {
+                    if self.options.conflate && conflates(self.kind) {
+                        // CONFLATE keeps only the newest message: skip to it.
+                        while !msg.get_more() {
+                            match self.pattern.recv(&mut self.pipes, &self.options) {
+                                Ok(newer) => msg = newer,
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                    self.rcvmore = msg.get_more();
+                    if self.pipes.has_dead() {
+                        self.reap_dead();
+                    }
+                    return Ok(msg);
+                }
+                Err(Error::EAGAIN) => {}
+                Err(error) => return Err(error),
+            }
+            if self.pipes.has_dead() {
+                self.reap_dead();
+                continue;
+            }
+            if flags & DONTWAIT != 0 || self.options.rcvtimeo == 0 {
+                return Err(Error::EAGAIN);
+            }
+            if first_try {
+                deadline = deadline_after(timeout(self.options.rcvtimeo));
+                first_try = false;
+            }
+            self.wait(deadline)?;
+        }
+    }
+}
+
+use crate::command::NewPipe;
+
+impl Drop for Core {
+    fn drop(&mut self) {
+        // Pipes close as `self.pipes` drops: each end tells its peer, and
+        // messages already in a pipe stay readable on the other side.
+        self.ctx.unregister(self.id, self.options.linger != 0);
+    }
+}

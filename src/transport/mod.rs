@@ -1,0 +1,55 @@
+//! Transports: how a socket reaches its peers. The socket calls only
+//! [`parse`] and then the transport's bind/connect; no transport knows about
+//! patterns.
+//!
+//! Built: `inproc://` (lock-free pipes within one context). `tcp://`,
+//! `ipc://` and the multicast schemes answer `EPROTONOSUPPORT` until built.
+
+pub(crate) mod inproc;
+
+use crate::error::{Error, Result};
+
+/// A parsed endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Endpoint<'a> {
+    /// `inproc://name`
+    Inproc(&'a str),
+}
+
+/// Parses `transport://address`.
+///
+/// `EINVAL` for a malformed endpoint (no `://`, empty address),
+/// `EPROTONOSUPPORT` for a transport zactor does not have (yet).
+pub(crate) fn parse(endpoint: &str) -> Result<Endpoint<'_>> {
+    let (scheme, address) = endpoint.split_once("://").ok_or(Error::EINVAL)?;
+    match scheme {
+        "inproc" => {
+            if address.is_empty() || address.len() > 255 {
+                Err(Error::EINVAL)
+            } else {
+                Ok(Endpoint::Inproc(address))
+            }
+        }
+        "tcp" | "ipc" | "pgm" | "epgm" | "norm" | "vmci" | "udp" | "tipc" | "ws" | "wss" => {
+            Err(Error::EPROTONOSUPPORT)
+        }
+        "" => Err(Error::EINVAL),
+        _ => Err(Error::EPROTONOSUPPORT),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn endpoints_parse_or_say_why_not() {
+        assert_eq!(parse("inproc://a"), Ok(Endpoint::Inproc("a")));
+        assert_eq!(parse("inproc://"), Err(Error::EINVAL));
+        assert_eq!(parse("inproc:/a"), Err(Error::EINVAL));
+        assert_eq!(parse("nonsense"), Err(Error::EINVAL));
+        assert_eq!(parse("://a"), Err(Error::EINVAL));
+        assert_eq!(parse("tcp://127.0.0.1:5555"), Err(Error::EPROTONOSUPPORT));
+        assert_eq!(parse("bogus://x"), Err(Error::EPROTONOSUPPORT));
+    }
+}
