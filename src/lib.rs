@@ -32,6 +32,7 @@ mod mailbox;
 mod msg;
 mod pattern;
 mod pipe;
+mod poll;
 mod signal;
 mod socket;
 mod socket_type;
@@ -40,8 +41,9 @@ mod transport;
 
 pub use ctx::Context;
 pub use error::{Error, Result};
-pub use msg::{Message, Sendable};
-pub use socket::{Mechanism, Socket, DONTWAIT, SNDMORE};
+pub use msg::Message;
+pub use poll::{PollEvents, POLLERR, POLLIN, POLLOUT};
+pub use socket::{Mechanism, Sendable, Socket, DONTWAIT, SNDMORE};
 pub use socket_type::SocketType;
 pub use socket_type::SocketType::{DEALER, PAIR, PUB, PULL, PUSH, REP, REQ, ROUTER, STREAM, SUB, XPUB, XSUB};
 

@@ -1,4 +1,4 @@
-//! `Message`, one ZeroMQ frame, and `Sendable`, what `Socket::send` accepts.
+//! `Message`, one ZeroMQ frame.
 //!
 //! # Representation
 //!
@@ -453,31 +453,12 @@ where
     }
 }
 
-/// Types that can be sent as a message part: everything that converts into
-/// a [`Message`] (`&str`, `&[u8]`, `Vec<u8>`, `String`, `Message`, ...).
-///
-/// ```
-/// # use zactor as zmq;
-/// fn send_twice<T: zmq::Sendable + Clone>(socket: &zmq::Socket, data: T) -> zmq::Result<()> {
-///     socket.send(data.clone(), zmq::SNDMORE)?;
-///     socket.send(data, 0)
-/// }
-/// ```
-pub trait Sendable: Sized {
-    /// The message to send; called by `Socket::send`.
-    #[doc(hidden)]
-    fn into_zmq_message(self) -> Message;
-}
-
-impl<T> Sendable for T
-where
-    T: Into<Message>,
-{
+impl Message {
+    /// Converts anything message-like for sending: a mutated heap body is
+    /// made shareable again (no copy), so a fan-out's clones do not copy it.
     #[inline]
-    fn into_zmq_message(self) -> Message {
-        let mut msg = self.into();
-        // A fan-out (PUB) clones the message per subscriber: make a mutated
-        // heap body shareable again so those clones do not copy it.
+    pub(crate) fn for_sending(data: impl Into<Message>) -> Message {
+        let mut msg = data.into();
         msg.freeze();
         msg
     }
@@ -647,7 +628,7 @@ mod tests {
         assert_eq!(&msg[..2], &[42, 43]);
 
         // Sending re-shares it, still without a copy, so clones are cheap.
-        let sent = msg.into_zmq_message();
+        let sent = Message::for_sending(msg);
         assert_eq!(sent.as_ptr(), ptr);
         assert_eq!(sent.clone().as_ptr(), ptr);
     }
@@ -746,8 +727,8 @@ mod tests {
     #[test]
     #[allow(clippy::needless_borrows_for_generic_args)] // the borrows are the point
     fn sendable_covers_the_usual_types() {
-        fn message<T: Sendable>(data: T) -> Message {
-            data.into_zmq_message()
+        fn message<T: Into<Message>>(data: T) -> Message {
+            Message::for_sending(data)
         }
         let expected = Message::from("data");
         assert_eq!(message("data"), expected);

@@ -16,7 +16,7 @@ use crate::command::Command;
 use crate::ctx::{Context, CtxInner};
 use crate::error::{Error, Result};
 use crate::mailbox::Mailbox;
-use crate::msg::{Message, Sendable};
+use crate::msg::Message;
 use crate::pattern::pipes::Pipes;
 use crate::pattern::{AnyPattern, Pattern, PatternOption};
 use crate::pipe::{PeerInfo, PipeEnd, PipeId};
@@ -32,6 +32,32 @@ pub use accessors::Mechanism;
 pub static DONTWAIT: i32 = 1;
 /// More frames of this message follow.
 pub static SNDMORE: i32 = 2;
+
+/// Types that can be sent as a message part (zmq 0.10's trait): everything
+/// that converts into a [`Message`] — `&str`, `&[u8]`, `Vec<u8>`, `String`,
+/// `Message` … Implement `Into<Message>` rather than this trait.
+///
+/// ```
+/// # use zactor as zmq;
+/// fn send_twice<T: zmq::Sendable + Clone>(socket: &zmq::Socket, data: T) -> zmq::Result<()> {
+///     socket.send(data.clone(), zmq::SNDMORE)?;
+///     socket.send(data, 0)
+/// }
+/// ```
+pub trait Sendable {
+    /// Sends `self` on `socket` with `flags`.
+    fn send(self, socket: &Socket, flags: i32) -> Result<()>;
+}
+
+impl<T> Sendable for T
+where
+    T: Into<Message>,
+{
+    #[inline]
+    fn send(self, socket: &Socket, flags: i32) -> Result<()> {
+        socket.send_frame(Message::for_sending(self), flags)
+    }
+}
 
 /// A ZeroMQ socket.
 pub struct Socket {
@@ -138,7 +164,12 @@ impl Socket {
     where
         T: Sendable,
     {
-        let mut msg = data.into_zmq_message();
+        data.send(self, flags)
+    }
+
+    /// Sends one frame (what every `send` comes down to).
+    #[inline]
+    fn send_frame(&self, mut msg: Message, flags: i32) -> Result<()> {
         msg.set_more(flags & SNDMORE != 0);
         self.core().send(msg, flags)
     }
