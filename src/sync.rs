@@ -50,9 +50,36 @@ mod imp {
     pub(crate) use loom::cell::UnsafeCell;
     pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
     pub(crate) use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
-    /// loom has no `OnceLock`. Set-once cells (a pipe learning its peer's
-    /// mailbox) sit outside the models, which drive the queues directly.
-    pub(crate) use std::sync::OnceLock;
+    /// loom has no `OnceLock`: this one publishes its value through a loom
+    /// flag (Release in `set`, Acquire in `get`, as std's does), so a model
+    /// explores a `get` that does not yet see a `set` from another thread.
+    #[derive(Debug)]
+    pub(crate) struct OnceLock<T> {
+        ready: AtomicBool,
+        value: std::sync::OnceLock<T>,
+    }
+
+    impl<T> OnceLock<T> {
+        pub(crate) fn new() -> Self {
+            Self { ready: AtomicBool::new(false), value: std::sync::OnceLock::new() }
+        }
+
+        pub(crate) fn set(&self, value: T) -> Result<(), T> {
+            self.value.set(value)?;
+            // Release pairs with the Acquire in `get`.
+            self.ready.store(true, Ordering::Release);
+            Ok(())
+        }
+
+        pub(crate) fn get(&self) -> Option<&T> {
+            // Acquire pairs with the Release in `set`.
+            if self.ready.load(Ordering::Acquire) {
+                self.value.get()
+            } else {
+                None
+            }
+        }
+    }
 
     pub(crate) mod thread {
         pub(crate) use loom::thread::{current, park, spawn, yield_now, Builder, JoinHandle, Thread};

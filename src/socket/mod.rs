@@ -367,6 +367,13 @@ impl Core {
         end.attach(id, self.mailbox.clone());
         self.pipes.insert(end, peer);
         self.pattern.attach(id, &mut self.pipes, &self.options);
+        // The peer may have closed before we attached (a pending connection
+        // whose socket is gone): then no PipeTerm will come; look now.
+        if let Some(entry) = self.pipes.get(id) {
+            if entry.end.is_dead() {
+                self.pipes.mark_dead(id);
+            }
+        }
         id
     }
 
