@@ -107,9 +107,4 @@ impl Fq {
         }
         false
     }
-
-    /// Every pipe, active or not.
-    pub(crate) fn all(&self) -> &[PipeId] {
-        &self.pipes
-    }
 }

@@ -22,7 +22,7 @@ use crate::sync::Arc;
 /// A name in the context's inproc table.
 pub(crate) enum InprocEndpoint {
     /// A socket has bound the name.
-    Bound(BoundSocket),
+    Bound(Box<BoundSocket>),
     /// Connections waiting for a socket to bind the name.
     Pending(Vec<PendingConnect>),
 }
@@ -84,12 +84,12 @@ pub(crate) fn bind(ctx: &CtxInner, name: &str, me: Local<'_>) -> Result<Vec<Acce
     };
     state.endpoints.insert(
         name.to_owned(),
-        InprocEndpoint::Bound(BoundSocket {
+        InprocEndpoint::Bound(Box::new(BoundSocket {
             socket: me.socket,
             mailbox: me.mailbox.clone(),
             kind: me.kind,
             options: me.options.clone(),
-        }),
+        })),
     );
     drop(state);
     let mut accepted = Vec::with_capacity(waiting.len());
