@@ -173,7 +173,7 @@ fn slow_subscriber(ctx: &zmq::Context) -> zmq::Result<()> {
         received += 1;
     }
     println!(
-        "  published {sent} while the subscriber slept: it got {received} (SNDHWM + RCVHWM = 200), the rest were dropped"
+        "  published {sent} while the subscriber slept: it got {received} (at most SNDHWM + RCVHWM = 200), the rest were dropped"
     );
     Ok(())
 }

@@ -21,7 +21,9 @@
 //! The implementations run interleaved, zactor, libzmq, omq-tokio, crossbeam,
 //! then again, for `COMPARE_ROUNDS` rounds (default 5); the table shows
 //! medians over rounds, so a noisy neighbour hits every side alike.
-//! `COMPARE_PLACEMENTS=same,split,none` adds the unpinned placement.
+//! `COMPARE_PLACEMENTS=same,split,none` adds the unpinned placement;
+//! `COMPARE_WORKLOADS=thr,rtt,fan` (or `thr64`, `thr64k`) and `COMPARE_IMPLS=zactor,libzmq,...`
+//! narrow a run (to profile one side, say).
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -107,22 +109,23 @@ fn fan_out_kind(msg: &[u8]) -> u8 {
 /// What a fan-out run measured.
 struct FanOut {
     /// Deliveries per second over all subscribers: messages delivered, over
-    /// the time from the first publish to the last delivery.
+    /// the time from the first publish until the last subscriber has drained
+    /// its pipe (read the END marker that follows the data).
     rate: f64,
     /// Share of the offered deliveries (published × subscribers) dropped.
     dropped: f64,
 }
 
 impl FanOut {
-    /// From each subscriber's (deliveries, time of its last delivery).
+    /// From each subscriber's (deliveries, time it read END).
     fn from_results(
         start: Instant,
         published: u64,
         subscribers: usize,
-        results: &[(u64, Option<Instant>)],
+        results: &[(u64, Instant)],
     ) -> FanOut {
         let delivered: u64 = results.iter().map(|r| r.0).sum();
-        let last = results.iter().filter_map(|r| r.1).max().unwrap_or(start);
+        let last = results.iter().map(|r| r.1).max().unwrap_or(start);
         let elapsed = last
             .saturating_duration_since(start)
             .as_secs_f64()
@@ -361,24 +364,22 @@ mod omq_side {
                         sub.connect(addr.as_str()).await.expect("connect");
                         let mut want = PROBE;
                         let mut delivered = 0u64;
-                        let mut last = None;
-                        loop {
+                        let last = loop {
                             let msg = sub.recv().await.expect("recv");
                             match first_byte(&msg) {
                                 DATA => {
                                     delivered += 1;
-                                    last = Some(Instant::now());
                                 }
                                 kind if kind == want => {
                                     heard.fetch_add(1, Ordering::Release);
                                     if want == END {
-                                        break;
+                                        break Instant::now();
                                     }
                                     want = END;
                                 }
                                 _ => {}
                             }
-                        }
+                        };
                         // Keep the pipe open until the publisher stops, so it
                         // never sees a subscriber vanish mid-run.
                         until(&all_done).await;
@@ -493,16 +494,14 @@ mod crossbeam_side {
                 let sub = thread::spawn(move || {
                     pin(placement.core(false));
                     let mut delivered = 0u64;
-                    let mut last = None;
                     for msg in rx {
                         if msg[0] == DATA {
                             delivered += 1;
-                            last = Some(Instant::now());
                         } else if msg[0] == END {
                             break;
                         }
                     }
-                    (delivered, last)
+                    (delivered, Instant::now())
                 });
                 (tx, sub)
             })
@@ -640,22 +639,44 @@ fn run_round(name: &'static str, placement: Placement, results: &mut Results) {
             .or_default()
             .push(value)
     };
-    record(
-        Metric::PushPullSmall,
-        thr(Body::Small(64), THR_SMALL_COUNT, placement),
-    );
-    record(
-        Metric::PushPullLarge,
-        thr(Body::Moved(LARGE), THR_LARGE_COUNT, placement),
-    );
-    let samples = rtt(RTT_DURATION, placement);
-    let mean = samples.iter().map(|d| micros(*d)).sum::<f64>() / samples.len().max(1) as f64;
-    let per_trip: Vec<f64> = samples.iter().map(|d| micros(*d)).collect();
-    record(Metric::PairMean, mean);
-    record(Metric::PairMedian, median(&per_trip));
-    let fan = fan(FAN_OUT_SUBSCRIBERS, FAN_OUT_WINDOW, placement);
-    record(Metric::FanOutRate, fan.rate);
-    record(Metric::FanOutDropped, 100.0 * fan.dropped);
+    if wanted("COMPARE_WORKLOADS", "thr") || wanted("COMPARE_WORKLOADS", "thr64") {
+        record(
+            Metric::PushPullSmall,
+            thr(Body::Small(64), THR_SMALL_COUNT, placement),
+        );
+    }
+    if wanted("COMPARE_WORKLOADS", "thr") || wanted("COMPARE_WORKLOADS", "thr64k") {
+        record(
+            Metric::PushPullLarge,
+            thr(Body::Moved(LARGE), THR_LARGE_COUNT, placement),
+        );
+    }
+    if wanted("COMPARE_WORKLOADS", "rtt") {
+        let per_trip: Vec<f64> = rtt(RTT_DURATION, placement)
+            .iter()
+            .map(|d| micros(*d))
+            .collect();
+        let mean = per_trip.iter().sum::<f64>() / per_trip.len().max(1) as f64;
+        record(Metric::PairMean, mean);
+        record(Metric::PairMedian, median(&per_trip));
+    }
+    if wanted("COMPARE_WORKLOADS", "fan") {
+        let fan = fan(FAN_OUT_SUBSCRIBERS, FAN_OUT_WINDOW, placement);
+        record(Metric::FanOutRate, fan.rate);
+        record(Metric::FanOutDropped, 100.0 * fan.dropped);
+    }
+}
+
+/// Whether the comma-separated list in environment variable `var` names
+/// `item`; an unset variable selects everything. For focused runs (a
+/// profile, a quick check): `COMPARE_WORKLOADS=thr,rtt,fan` (`thr64` or
+/// `thr64k` for one size),
+/// `COMPARE_IMPLS=zactor,libzmq,omq-tokio,crossbeam`.
+fn wanted(var: &str, item: &str) -> bool {
+    match std::env::var(var) {
+        Ok(list) => list.split(',').any(|x| x.trim() == item),
+        Err(_) => true,
+    }
 }
 
 fn placements() -> Vec<Placement> {
@@ -796,6 +817,9 @@ fn main() {
     for round in 1..=rounds {
         for &placement in &placements {
             for name in IMPLS {
+                if !wanted("COMPARE_IMPLS", name) {
+                    continue;
+                }
                 eprintln!(
                     "[{:6.1} s] round {round}/{rounds}, {}: {name}",
                     started.elapsed().as_secs_f64(),

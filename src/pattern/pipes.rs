@@ -142,6 +142,13 @@ impl Pipes {
         }
     }
 
+    /// Takes back the frames of an unfinished message written to a pipe.
+    pub(crate) fn rollback(&mut self, id: PipeId) {
+        if let Some(entry) = self.get(id) {
+            entry.end.rollback();
+        }
+    }
+
     /// Puts a pipe on the dead list (the peer closed it and it is drained, or
     /// the pattern refuses it).
     pub(crate) fn mark_dead(&mut self, id: PipeId) {

@@ -33,7 +33,6 @@ use bytes::Bytes;
 use crate::command::Command;
 use crate::mailbox::Mailbox;
 use crate::msg::Message;
-use crate::socket_type::SocketType;
 use crate::sync::{fence, Arc, AtomicBool, AtomicU64, OnceLock, Ordering};
 use credit::{report_batch, Credit, Refresh};
 use queue::{Flush, Reader, Writer};
@@ -62,8 +61,6 @@ impl PipeId {
 /// What a socket knows about the socket at the other end of a pipe.
 #[derive(Debug, Clone)]
 pub(crate) struct PeerInfo {
-    /// The peer's socket type; `None` until a pending connection is bound.
-    pub(crate) socket_type: Option<SocketType>,
     /// The peer's identity option (empty: none set, a ROUTER generates one);
     /// `None` until a pending connection is bound.
     pub(crate) routing_id: Option<Bytes>,
@@ -257,6 +254,13 @@ impl PipeEnd {
             }
         }
         Ok(())
+    }
+
+    /// Takes back the frames of an unfinished message (never published).
+    pub(crate) fn rollback(&mut self) {
+        self.out.rollback();
+        self.out_more = false;
+        self.out_refused = false;
     }
 
     /// Reads one frame; `None` when nothing is ready (and then the peer will

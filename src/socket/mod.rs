@@ -304,7 +304,7 @@ impl Core {
                 let accepted = inproc::bind(&self.ctx, name, self.local())?;
                 for pending in accepted {
                     self.attach(pending.end, pending.peer);
-                    inproc::announce(&pending.connector, pending.connector_pipe, self.kind, &self.options);
+                    inproc::announce(&pending.connector, pending.connector_pipe, &self.options);
                 }
             }
         }

@@ -61,9 +61,8 @@ pub(crate) struct Accepted {
     pub(crate) connector_pipe: PipeId,
 }
 
-fn peer_info(kind: SocketType, options: &Options) -> PeerInfo {
+fn peer_info(options: &Options) -> PeerInfo {
     PeerInfo {
-        socket_type: Some(kind),
         routing_id: Some(Bytes::copy_from_slice(&options.identity)),
     }
 }
@@ -102,7 +101,7 @@ pub(crate) fn bind(ctx: &CtxInner, name: &str, me: Local<'_>) -> Result<Vec<Acce
         pending.end.set_in_hwm(pending.options.pipe_hwm(me.options));
         pending.end.set_in_max_frame(me.options.maxmsgsize);
         accepted.push(Accepted {
-            peer: peer_info(pending.kind, &pending.options),
+            peer: peer_info(&pending.options),
             end: pending.end,
             connector: pending.mailbox,
             connector_pipe: pending.pipe,
@@ -135,9 +134,9 @@ pub(crate) fn connect(
         theirs.set_in_max_frame(bound.options.maxmsgsize);
         bound.mailbox.send(Command::Attach(Box::new(NewPipe {
             end: theirs,
-            peer: peer_info(me.kind, me.options),
+            peer: peer_info(me.options),
         })));
-        return Ok((mine, peer_info(bound.kind, &bound.options)));
+        return Ok((mine, peer_info(&bound.options)));
     }
     // Not bound yet: park the other end until someone binds.
     let own_limit = |hwm: i32| if hwm > 0 && !me.options.conflate { hwm as u64 } else { 0 };
@@ -164,16 +163,13 @@ pub(crate) fn connect(
     }
     Ok((
         mine,
-        PeerInfo {
-            socket_type: None,
-            routing_id: None,
-        },
+        PeerInfo { routing_id: None },
     ))
 }
 
 /// Tells the connector of an accepted pending pipe who bound it.
-pub(crate) fn announce(accepted_connector: &Mailbox, connector_pipe: PipeId, kind: SocketType, options: &Options) {
-    accepted_connector.send(Command::PeerBound(connector_pipe, peer_info(kind, options)));
+pub(crate) fn announce(accepted_connector: &Mailbox, connector_pipe: PipeId, options: &Options) {
+    accepted_connector.send(Command::PeerBound(connector_pipe, peer_info(options)));
 }
 
 /// Unbinds `name` if `socket` bound it; `ENOENT` otherwise.
