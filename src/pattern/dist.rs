@@ -170,7 +170,6 @@ mod tests {
         for _ in 0..n {
             let (near, other) = pipe_pair([hwm, hwm], "inproc://dist");
             let peer = PeerInfo {
-                socket_type: None,
                 routing_id: None,
             };
             ids.push(pipes.insert(near, peer));

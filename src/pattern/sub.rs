@@ -90,7 +90,6 @@ mod tests {
         let id = pipes.insert(
             near,
             PeerInfo {
-                socket_type: None,
                 routing_id: None,
             },
         );

@@ -235,7 +235,6 @@ mod tests {
         for _ in 0..n {
             let (near, other) = pipe_pair([0, 0], "inproc://xpub");
             let peer = PeerInfo {
-                socket_type: None,
                 routing_id: None,
             };
             let id = pipes.insert(near, peer);
@@ -360,7 +359,6 @@ mod tests {
         let id = pipes.insert(
             near,
             PeerInfo {
-                socket_type: None,
                 routing_id: None,
             },
         );
