@@ -25,6 +25,10 @@ pub(crate) const MAX_CREDIT_BATCH: u64 = 1024;
 /// microseconds is far cheaper to wait for than to be woken by.
 pub(crate) const SPIN_BEFORE_PARK: std::time::Duration = std::time::Duration::from_micros(50);
 
+/// Spin rounds per `yield_now` while spinning: a yield costs a syscall, but
+/// only a yield lets a peer on the same core run before our slice ends.
+pub(crate) const SPINS_PER_YIELD: u32 = 4;
+
 /// How many spin rounds happen between clock reads while spinning.
 pub(crate) const SPIN_ROUNDS_PER_CLOCK_READ: u32 = 64;
 

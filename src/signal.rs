@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::config::{SPIN_BEFORE_PARK, SPIN_ROUNDS_PER_CLOCK_READ};
+use crate::config::{SPINS_PER_YIELD, SPIN_BEFORE_PARK, SPIN_ROUNDS_PER_CLOCK_READ};
 use crate::sync::{spin_loop, thread, AtomicU8, Mutex, Ordering};
 
 const IDLE: u8 = 0;
@@ -85,14 +85,19 @@ impl Signal {
             None => start + SPIN_BEFORE_PARK,
         };
         loop {
-            for _ in 0..SPIN_ROUNDS_PER_CLOCK_READ {
+            for round in 0..SPIN_ROUNDS_PER_CLOCK_READ {
                 if self.take() {
                     return true;
                 }
-                // Yielding rather than pure spinning: when the peer shares our
-                // core it runs now instead of after our time slice.
-                thread::yield_now();
-                spin_loop();
+                // Mostly pure spinning (cheap, answers within nanoseconds when
+                // the peer runs on another core), with a yield every few
+                // rounds: when the peer shares our core it runs then instead
+                // of after our time slice.
+                if round % SPINS_PER_YIELD == SPINS_PER_YIELD - 1 {
+                    thread::yield_now();
+                } else {
+                    spin_loop();
+                }
             }
             if Instant::now() >= spin_until {
                 return false;

@@ -29,6 +29,7 @@ mod queue;
 pub(crate) mod loom_api;
 
 use bytes::Bytes;
+use crossbeam_utils::CachePadded;
 
 use crate::command::Command;
 use crate::mailbox::Mailbox;
@@ -70,7 +71,9 @@ pub(crate) struct PeerInfo {
 #[derive(Debug)]
 struct Link {
     /// Per direction (indexed by the writer's side): messages read, reported.
-    credit: [Credit; 2],
+    /// Each on its own cache line: written by one reader once per batch, it
+    /// must not invalidate the line the writers read on every message.
+    credit: [CachePadded<Credit>; 2],
     /// Per direction: capacity in whole messages; 0 means no limit.
     hwm: [AtomicU64; 2],
     /// Per direction: the reader's MAXMSGSIZE in bytes per frame
@@ -125,7 +128,7 @@ impl std::fmt::Debug for PipeEnd {
 /// `hwm[1]` the binding side's (each 0 for no limit).
 pub(crate) fn pipe_pair(hwm: [u64; 2], endpoint: &str) -> (PipeEnd, PipeEnd) {
     let link = Arc::new(Link {
-        credit: [Credit::new(), Credit::new()],
+        credit: [CachePadded::new(Credit::new()), CachePadded::new(Credit::new())],
         hwm: [AtomicU64::new(hwm[0]), AtomicU64::new(hwm[1])],
         max_frame: [AtomicU64::new(u64::MAX), AtomicU64::new(u64::MAX)],
         ids: [AtomicU64::new(PipeId::UNSET), AtomicU64::new(PipeId::UNSET)],

@@ -32,6 +32,8 @@ use std::mem::MaybeUninit;
 use std::ptr;
 
 use crate::config::PIPE_CHUNK;
+use crossbeam_utils::CachePadded;
+
 use crate::sync::{Arc, AtomicPtr, AtomicU64, Ordering, UnsafeCell};
 
 /// The value of `published` while the reader is asleep.
@@ -91,12 +93,16 @@ struct ReaderState<T> {
 }
 
 struct Shared<T> {
+    // Each part on its own cache line: the writer's and the reader's private
+    // positions must not share a line with each other or with `published`,
+    // or every write would invalidate the other side's cache (false sharing).
     /// Items published by the writer, or `ASLEEP`. See the module docs.
-    published: AtomicU64,
-    /// One recycled chunk travelling from the reader back to the writer.
+    published: CachePadded<AtomicU64>,
+    /// One recycled chunk travelling from the reader back to the writer
+    /// (touched once per chunk, so it shares `published`'s neighbourhood).
     spare: AtomicPtr<Chunk<T>>,
-    writer: UnsafeCell<WriterState<T>>,
-    reader: UnsafeCell<ReaderState<T>>,
+    writer: CachePadded<UnsafeCell<WriterState<T>>>,
+    reader: CachePadded<UnsafeCell<ReaderState<T>>>,
 }
 
 // SAFETY: `Shared` is reached through `Writer` and `Reader`, at most one of
@@ -124,19 +130,19 @@ pub(crate) struct Reader<T> {
 pub(crate) fn queue<T: Send>() -> (Writer<T>, Reader<T>) {
     let first = Chunk::allocate();
     let shared = Arc::new(Shared {
-        published: AtomicU64::new(0),
+        published: CachePadded::new(AtomicU64::new(0)),
         spare: AtomicPtr::new(ptr::null_mut()),
-        writer: UnsafeCell::new(WriterState {
+        writer: CachePadded::new(UnsafeCell::new(WriterState {
             chunk: first,
             written: 0,
             flushed: 0,
             flushed_chunk: first,
-        }),
-        reader: UnsafeCell::new(ReaderState {
+        })),
+        reader: CachePadded::new(UnsafeCell::new(ReaderState {
             chunk: first,
             read: 0,
             limit: 0,
-        }),
+        })),
     });
     (
         Writer {

@@ -128,6 +128,7 @@ impl Socket {
         })
     }
 
+    #[inline]
     fn core(&self) -> std::cell::RefMut<'_, Core> {
         // A socket is not Sync, so only re-entrancy could fail this borrow,
         // and no public method calls back into user code while borrowed.
@@ -216,6 +217,7 @@ impl Socket {
     }
 
     /// Receives a message part.
+    #[inline]
     pub fn recv_msg(&self, flags: i32) -> Result<Message> {
         self.core().recv(flags)
     }
@@ -386,17 +388,29 @@ impl Core {
         }
     }
 
-    /// Handles every command waiting in the mailbox.
+    /// Handles the commands waiting in the mailbox, if any were announced.
+    ///
+    /// Every command is sent with a notification of the socket's signal, so
+    /// an idle mailbox costs one load of the signal's state, not a channel
+    /// poll (a fence and a load of the channel's tail in crossbeam).
     #[inline]
     pub(crate) fn process_commands(&mut self) -> Result<()> {
         self.check_alive()?;
-        while let Some(command) = self.mailbox.try_recv() {
-            self.handle(command);
+        if self.mailbox.signal().take() {
+            self.drain_mailbox();
         }
         if self.pipes.has_dead() {
             self.reap_dead();
         }
         Ok(())
+    }
+
+    /// Handles every command in the mailbox (after a wake-up consumed the
+    /// notification that announced them).
+    fn drain_mailbox(&mut self) {
+        while let Some(command) = self.mailbox.try_recv() {
+            self.handle(command);
+        }
     }
 
     fn handle(&mut self, command: Command) {
@@ -447,6 +461,7 @@ impl Core {
         if !self.mailbox.signal().wait(deadline) {
             return Err(Error::EAGAIN);
         }
+        self.drain_mailbox();
         self.process_commands()
     }
 
