@@ -44,6 +44,15 @@ fn round(n: usize) -> zmq::Result<()> {
         }
         keep.push((a, b));
     }
+    // Two sockets connected to each other's binds, closed before either
+    // processed the other's connection (their mailboxes refer to each other).
+    let left = ctx.socket(zmq::DEALER)?;
+    let right = ctx.socket(zmq::DEALER)?;
+    left.bind(&format!("inproc://leak-left-{n}"))?;
+    right.bind(&format!("inproc://leak-right-{n}"))?;
+    left.connect(&format!("inproc://leak-right-{n}"))?;
+    right.connect(&format!("inproc://leak-left-{n}"))?;
+    drop((left, right));
     // A pending connection nobody ever binds.
     let lonely = ctx.socket(zmq::PUSH)?;
     lonely.connect(&format!("inproc://leak-nobody-{n}"))?;

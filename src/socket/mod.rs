@@ -545,5 +545,11 @@ impl Drop for Core {
         // Pipes close as `self.pipes` drops: each end tells its peer, and
         // messages already in a pipe stay readable on the other side.
         self.ctx.unregister(self.id, self.options.linger != 0);
+        // Drop the commands nobody will process. An `Attach` holds a pipe end
+        // whose link holds its connector's mailbox, which may hold an
+        // `Attach` back to us: left in place, such a pair would keep both
+        // mailboxes alive forever. Unregistering first means no new
+        // `Attach` can arrive (connect sends it under the context lock).
+        while self.mailbox.try_recv().is_some() {}
     }
 }
