@@ -140,7 +140,10 @@ fn broker(ctx: &zmq::Context) -> zmq::Result<()> {
     client.connect("inproc://tour-frontend")?;
     for n in 0..3 {
         client.send(format!("Hello {n}").as_str(), 0)?;
-        println!("  client got: {}", client.recv_string(0)?.unwrap_or_default());
+        println!(
+            "  client got: {}",
+            client.recv_string(0)?.unwrap_or_default()
+        );
     }
     broker.join().expect("broker panicked")?;
     worker.join().expect("worker panicked")?;

@@ -45,7 +45,9 @@ pub use msg::Message;
 pub use poll::{PollEvents, POLLERR, POLLIN, POLLOUT};
 pub use socket::{Mechanism, Sendable, Socket, DONTWAIT, SNDMORE};
 pub use socket_type::SocketType;
-pub use socket_type::SocketType::{DEALER, PAIR, PUB, PULL, PUSH, REP, REQ, ROUTER, STREAM, SUB, XPUB, XSUB};
+pub use socket_type::SocketType::{
+    DEALER, PAIR, PUB, PULL, PUSH, REP, REQ, ROUTER, STREAM, SUB, XPUB, XSUB,
+};
 
 /// The libzmq version this implementation follows: (major, minor, patch).
 pub fn version() -> (i32, i32, i32) {

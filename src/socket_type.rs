@@ -117,7 +117,9 @@ mod tests {
 
     #[test]
     fn compatibility_is_symmetric_and_matches_the_guide() {
-        let all = [PAIR, PUB, SUB, REQ, REP, DEALER, ROUTER, PULL, PUSH, XPUB, XSUB, STREAM];
+        let all = [
+            PAIR, PUB, SUB, REQ, REP, DEALER, ROUTER, PULL, PUSH, XPUB, XSUB, STREAM,
+        ];
         for a in all {
             for b in all {
                 assert_eq!(a.is_compatible_with(b), b.is_compatible_with(a), "{a} {b}");

@@ -9,11 +9,15 @@
 #[cfg(not(zactor_loom))]
 #[allow(unused_imports)]
 mod imp {
-    pub(crate) use std::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+    pub(crate) use std::sync::atomic::{
+        fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+    };
     pub(crate) use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 
     pub(crate) mod thread {
-        pub(crate) use std::thread::{current, park, park_timeout, spawn, yield_now, Builder, JoinHandle, Thread};
+        pub(crate) use std::thread::{
+            current, park, park_timeout, spawn, yield_now, Builder, JoinHandle, Thread,
+        };
     }
 
     /// An `UnsafeCell` with loom's closure-based access API, so the pipe code
@@ -48,7 +52,9 @@ mod imp {
 #[allow(unused_imports)]
 mod imp {
     pub(crate) use loom::cell::UnsafeCell;
-    pub(crate) use loom::sync::atomic::{fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+    pub(crate) use loom::sync::atomic::{
+        fence, AtomicBool, AtomicPtr, AtomicU32, AtomicU64, AtomicU8, AtomicUsize, Ordering,
+    };
     pub(crate) use loom::sync::{Arc, Condvar, Mutex, MutexGuard};
     /// loom has no `OnceLock`: this one publishes its value through a loom
     /// flag (Release in `set`, Acquire in `get`, as std's does), so a model
@@ -61,7 +67,10 @@ mod imp {
 
     impl<T> OnceLock<T> {
         pub(crate) fn new() -> Self {
-            Self { ready: AtomicBool::new(false), value: std::sync::OnceLock::new() }
+            Self {
+                ready: AtomicBool::new(false),
+                value: std::sync::OnceLock::new(),
+            }
         }
 
         pub(crate) fn set(&self, value: T) -> Result<(), T> {
@@ -82,7 +91,9 @@ mod imp {
     }
 
     pub(crate) mod thread {
-        pub(crate) use loom::thread::{current, park, spawn, yield_now, Builder, JoinHandle, Thread};
+        pub(crate) use loom::thread::{
+            current, park, spawn, yield_now, Builder, JoinHandle, Thread,
+        };
 
         /// loom has no timed park; a model treats a timeout as a spurious wake-up.
         pub(crate) fn park_timeout(_: std::time::Duration) {

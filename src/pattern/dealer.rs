@@ -41,7 +41,12 @@ impl Pattern for Dealer {
         self.fq.terminated(id);
     }
     #[inline]
-    fn send(&mut self, msg: Message, pipes: &mut Pipes, _: &Options) -> std::result::Result<(), (Error, Message)> {
+    fn send(
+        &mut self,
+        msg: Message,
+        pipes: &mut Pipes,
+        _: &Options,
+    ) -> std::result::Result<(), (Error, Message)> {
         self.lb.send(pipes, msg)
     }
     #[inline]

@@ -169,9 +169,7 @@ mod tests {
         let mut far = Vec::new();
         for _ in 0..n {
             let (near, other) = pipe_pair([hwm, hwm], "inproc://dist");
-            let peer = PeerInfo {
-                routing_id: None,
-            };
+            let peer = PeerInfo { routing_id: None };
             ids.push(pipes.insert(near, peer));
             far.push(other);
         }

@@ -57,7 +57,12 @@ pub(crate) trait Pattern {
     /// A pipe is going away: forget it. Called once per attached pipe.
     fn terminated(&mut self, id: PipeId, pipes: &mut Pipes);
     /// Sends one frame. `EAGAIN` hands the frame back: retry after a wake-up.
-    fn send(&mut self, msg: Message, pipes: &mut Pipes, options: &Options) -> std::result::Result<(), (Error, Message)>;
+    fn send(
+        &mut self,
+        msg: Message,
+        pipes: &mut Pipes,
+        options: &Options,
+    ) -> std::result::Result<(), (Error, Message)>;
     /// Receives one frame; `EAGAIN` when none is ready.
     fn recv(&mut self, pipes: &mut Pipes, options: &Options) -> Result<Message>;
     /// Whether a receive would not block.
@@ -145,7 +150,12 @@ impl Pattern for AnyPattern {
         dispatch!(self, p => p.terminated(id, pipes))
     }
     #[inline]
-    fn send(&mut self, msg: Message, pipes: &mut Pipes, options: &Options) -> std::result::Result<(), (Error, Message)> {
+    fn send(
+        &mut self,
+        msg: Message,
+        pipes: &mut Pipes,
+        options: &Options,
+    ) -> std::result::Result<(), (Error, Message)> {
         dispatch!(self, p => p.send(msg, pipes, options))
     }
     #[inline]

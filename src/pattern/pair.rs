@@ -29,7 +29,12 @@ impl Pattern for Pair {
         }
     }
     #[inline]
-    fn send(&mut self, msg: Message, pipes: &mut Pipes, _: &Options) -> std::result::Result<(), (Error, Message)> {
+    fn send(
+        &mut self,
+        msg: Message,
+        pipes: &mut Pipes,
+        _: &Options,
+    ) -> std::result::Result<(), (Error, Message)> {
         let Some(id) = self.peer else {
             return Err((Error::EAGAIN, msg));
         };

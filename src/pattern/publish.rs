@@ -84,12 +84,7 @@ mod tests {
         let mut publisher = Pub::default();
         let mut pipes = Pipes::default();
         let (near, mut far) = pipe_pair([4, 4], "inproc://pub");
-        let id = pipes.insert(
-            near,
-            PeerInfo {
-                routing_id: None,
-            },
-        );
+        let id = pipes.insert(near, PeerInfo { routing_id: None });
         far.write(Message::from(&b"\x01"[..])).unwrap();
         publisher.attach(id, &mut pipes, &options);
         for i in 0..10 {

@@ -24,7 +24,12 @@ impl Pattern for Pull {
     fn terminated(&mut self, id: PipeId, _: &mut Pipes) {
         self.fq.terminated(id);
     }
-    fn send(&mut self, msg: Message, _: &mut Pipes, _: &Options) -> std::result::Result<(), (Error, Message)> {
+    fn send(
+        &mut self,
+        msg: Message,
+        _: &mut Pipes,
+        _: &Options,
+    ) -> std::result::Result<(), (Error, Message)> {
         Err((Error::ENOTSUP, msg))
     }
     #[inline]

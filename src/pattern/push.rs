@@ -30,7 +30,12 @@ impl Pattern for Push {
     fn terminated(&mut self, id: PipeId, _: &mut Pipes) {
         self.lb.terminated(id);
     }
-    fn send(&mut self, msg: Message, pipes: &mut Pipes, _: &Options) -> std::result::Result<(), (Error, Message)> {
+    fn send(
+        &mut self,
+        msg: Message,
+        pipes: &mut Pipes,
+        _: &Options,
+    ) -> std::result::Result<(), (Error, Message)> {
         self.lb.send(pipes, msg)
     }
     fn recv(&mut self, _: &mut Pipes, _: &Options) -> Result<Message> {

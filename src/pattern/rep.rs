@@ -40,7 +40,12 @@ impl Pattern for Rep {
     fn terminated(&mut self, id: PipeId, pipes: &mut Pipes) {
         self.router.terminated(id, pipes);
     }
-    fn send(&mut self, msg: Message, pipes: &mut Pipes, options: &Options) -> std::result::Result<(), (Error, Message)> {
+    fn send(
+        &mut self,
+        msg: Message,
+        pipes: &mut Pipes,
+        options: &Options,
+    ) -> std::result::Result<(), (Error, Message)> {
         if !self.sending_reply {
             return Err((Error::EFSM, msg));
         }

@@ -63,7 +63,9 @@ impl Req {
                     continue;
                 }
                 match self.fq.recv(pipes) {
-                    Some((delimiter, _)) if delimiter.is_empty() && delimiter.get_more() => return Ok(()),
+                    Some((delimiter, _)) if delimiter.is_empty() && delimiter.get_more() => {
+                        return Ok(())
+                    }
                     Some((other, _)) => {
                         self.skip_rest(other.get_more(), pipes);
                         continue;
@@ -99,7 +101,12 @@ impl Pattern for Req {
             self.reply_pipe = None;
         }
     }
-    fn send(&mut self, msg: Message, pipes: &mut Pipes, options: &Options) -> std::result::Result<(), (Error, Message)> {
+    fn send(
+        &mut self,
+        msg: Message,
+        pipes: &mut Pipes,
+        options: &Options,
+    ) -> std::result::Result<(), (Error, Message)> {
         if self.receiving_reply {
             if !options.req_relaxed {
                 return Err((Error::EFSM, msg));

@@ -129,7 +129,12 @@ impl Pattern for Router {
     fn terminated(&mut self, id: PipeId, _: &mut Pipes) {
         self.forget(id);
     }
-    fn send(&mut self, msg: Message, pipes: &mut Pipes, options: &Options) -> std::result::Result<(), (Error, Message)> {
+    fn send(
+        &mut self,
+        msg: Message,
+        pipes: &mut Pipes,
+        options: &Options,
+    ) -> std::result::Result<(), (Error, Message)> {
         let more = msg.get_more();
         match self.outgoing {
             Outgoing::Idle => {

@@ -87,12 +87,7 @@ mod tests {
         sub.set_option(PatternOption::Subscribe(b"weather"), &mut pipes)
             .unwrap();
         let (near, mut publisher) = pipe_pair([0, 0], "inproc://sub");
-        let id = pipes.insert(
-            near,
-            PeerInfo {
-                routing_id: None,
-            },
-        );
+        let id = pipes.insert(near, PeerInfo { routing_id: None });
         sub.attach(id, &mut pipes, &options);
         assert_eq!(
             &publisher.read().unwrap()[..],

@@ -234,9 +234,7 @@ mod tests {
         let mut far = Vec::new();
         for _ in 0..n {
             let (near, other) = pipe_pair([0, 0], "inproc://xpub");
-            let peer = PeerInfo {
-                routing_id: None,
-            };
+            let peer = PeerInfo { routing_id: None };
             let id = pipes.insert(near, peer);
             xpub.attach(id, &mut pipes, options);
             ids.push(id);
@@ -356,12 +354,7 @@ mod tests {
         let mut xpub = XPub::without_notices();
         let mut pipes = Pipes::default();
         let (near, mut far) = pipe_pair([0, 0], "inproc://pub");
-        let id = pipes.insert(
-            near,
-            PeerInfo {
-                routing_id: None,
-            },
-        );
+        let id = pipes.insert(near, PeerInfo { routing_id: None });
         far.write(frame(b"\x01", false)).unwrap();
         far.write(frame(b"junk", false)).unwrap();
         xpub.attach(id, &mut pipes, &options);

@@ -174,12 +174,7 @@ mod tests {
 
     fn attach_one(xsub: &mut XSub, pipes: &mut Pipes) -> (PipeId, PipeEnd) {
         let (near, far) = pipe_pair([0, 0], "inproc://xsub");
-        let id = pipes.insert(
-            near,
-            PeerInfo {
-                routing_id: None,
-            },
-        );
+        let id = pipes.insert(near, PeerInfo { routing_id: None });
         xsub.attach(id, pipes, &Options::default());
         (id, far)
     }

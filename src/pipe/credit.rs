@@ -61,10 +61,12 @@ impl Credit {
             // Release: publishes the writer's registration (its mailbox and
             // id, set at attach) to the reader's Acquire in `report`. Failure
             // Acquire, as for the load above.
-            match self
-                .0
-                .compare_exchange(seen, seen | WAITING, Ordering::Release, Ordering::Acquire)
-            {
+            match self.0.compare_exchange(
+                seen,
+                seen | WAITING,
+                Ordering::Release,
+                Ordering::Acquire,
+            ) {
                 Ok(_) => return Refresh::Waiting,
                 Err(now) => seen = now,
             }
@@ -100,7 +102,11 @@ mod tests {
         let credit = Credit::new();
         assert_eq!(credit.refresh(3, 4), Refresh::Read(0));
         assert_eq!(credit.refresh(4, 4), Refresh::Waiting);
-        assert_eq!(credit.refresh(4, 4), Refresh::Waiting, "waiting twice is harmless");
+        assert_eq!(
+            credit.refresh(4, 4),
+            Refresh::Waiting,
+            "waiting twice is harmless"
+        );
         assert!(credit.report(2), "the waiting writer must be woken");
         assert_eq!(credit.refresh(4, 4), Refresh::Read(2));
         assert!(!credit.report(3), "nobody waits now");

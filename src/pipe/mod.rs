@@ -128,7 +128,10 @@ impl std::fmt::Debug for PipeEnd {
 /// `hwm[1]` the binding side's (each 0 for no limit).
 pub(crate) fn pipe_pair(hwm: [u64; 2], endpoint: &str) -> (PipeEnd, PipeEnd) {
     let link = Arc::new(Link {
-        credit: [CachePadded::new(Credit::new()), CachePadded::new(Credit::new())],
+        credit: [
+            CachePadded::new(Credit::new()),
+            CachePadded::new(Credit::new()),
+        ],
         hwm: [AtomicU64::new(hwm[0]), AtomicU64::new(hwm[1])],
         max_frame: [AtomicU64::new(u64::MAX), AtomicU64::new(u64::MAX)],
         ids: [AtomicU64::new(PipeId::UNSET), AtomicU64::new(PipeId::UNSET)],
@@ -365,7 +368,10 @@ mod tests {
         for _ in 0..2 {
             b.read().unwrap();
         }
-        assert!(matches!(mailbox.try_recv(), Some(Command::ActivateWrite(_))));
+        assert!(matches!(
+            mailbox.try_recv(),
+            Some(Command::ActivateWrite(_))
+        ));
         assert!(a.check_write());
     }
 

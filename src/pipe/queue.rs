@@ -219,10 +219,15 @@ impl<T: Send> Writer<T> {
             ) {
                 Ok(_) => Flush::Published,
                 Err(found) => {
-                    debug_assert_eq!(found, ASLEEP, "only the reader changes `published` besides us");
+                    debug_assert_eq!(
+                        found, ASLEEP,
+                        "only the reader changes `published` besides us"
+                    );
                     // Release: publishes the slots, as above. The reader is
                     // asleep and will re-read the word once woken.
-                    self.shared.published.store(state.written, Ordering::Release);
+                    self.shared
+                        .published
+                        .store(state.written, Ordering::Release);
                     Flush::ReaderAsleep
                 }
             };
@@ -281,7 +286,9 @@ impl<T: Send> Writer<T> {
     #[cfg(test)]
     pub(crate) fn unflushed(&self) -> u64 {
         // SAFETY: only this `Writer` touches the writer state.
-        self.shared.writer.with(|state| unsafe { (*state).written - (*state).flushed })
+        self.shared
+            .writer
+            .with(|state| unsafe { (*state).written - (*state).flushed })
     }
 }
 

@@ -98,7 +98,11 @@ pub(crate) struct Core {
 fn conflates(kind: SocketType) -> bool {
     matches!(
         kind,
-        SocketType::DEALER | SocketType::PULL | SocketType::PUSH | SocketType::PUB | SocketType::SUB
+        SocketType::DEALER
+            | SocketType::PULL
+            | SocketType::PUSH
+            | SocketType::PUB
+            | SocketType::SUB
     )
 }
 
@@ -332,7 +336,11 @@ impl Core {
     fn unbind(&mut self, endpoint: &str) -> Result<()> {
         self.check_alive()?;
         let Endpoint::Inproc(name) = transport::parse(endpoint)?;
-        let position = self.bound.iter().position(|e| e == endpoint).ok_or(Error::ENOENT)?;
+        let position = self
+            .bound
+            .iter()
+            .position(|e| e == endpoint)
+            .ok_or(Error::ENOENT)?;
         inproc::unbind(&self.ctx, name, self.id)?;
         self.bound.remove(position);
         self.close_pipes(|end| !end.is_connect_side() && end.endpoint == endpoint);

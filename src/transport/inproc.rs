@@ -97,7 +97,9 @@ pub(crate) fn bind(ctx: &CtxInner, name: &str, me: Local<'_>) -> Result<Vec<Acce
             // Refused: dropping the end tells the connector (PipeTerm).
             continue;
         }
-        pending.end.set_out_hwm(me.options.pipe_hwm(&pending.options));
+        pending
+            .end
+            .set_out_hwm(me.options.pipe_hwm(&pending.options));
         pending.end.set_in_hwm(pending.options.pipe_hwm(me.options));
         pending.end.set_in_max_frame(me.options.maxmsgsize);
         accepted.push(Accepted {
@@ -139,7 +141,13 @@ pub(crate) fn connect(
         return Ok((mine, peer_info(&bound.options)));
     }
     // Not bound yet: park the other end until someone binds.
-    let own_limit = |hwm: i32| if hwm > 0 && !me.options.conflate { hwm as u64 } else { 0 };
+    let own_limit = |hwm: i32| {
+        if hwm > 0 && !me.options.conflate {
+            hwm as u64
+        } else {
+            0
+        }
+    };
     let (mine, theirs) = pipe_pair(
         [own_limit(me.options.sndhwm), own_limit(me.options.rcvhwm)],
         endpoint,
@@ -161,10 +169,7 @@ pub(crate) fn connect(
         InprocEndpoint::Pending(list) => list.push(pending),
         InprocEndpoint::Bound(_) => unreachable!("checked above under the same lock"),
     }
-    Ok((
-        mine,
-        PeerInfo { routing_id: None },
-    ))
+    Ok((mine, PeerInfo { routing_id: None }))
 }
 
 /// Tells the connector of an accepted pending pipe who bound it.
