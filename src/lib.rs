@@ -37,12 +37,14 @@ mod signal;
 mod socket;
 mod socket_type;
 mod sync;
+#[cfg(unix)]
+mod sys;
 mod transport;
 
 pub use ctx::Context;
 pub use error::{Error, Result};
 pub use msg::Message;
-pub use poll::{PollEvents, POLLERR, POLLIN, POLLOUT};
+pub use poll::{poll, PollEvents, PollItem, POLLERR, POLLIN, POLLOUT};
 pub use socket::{Mechanism, Sendable, Socket, DONTWAIT, SNDMORE};
 pub use socket_type::SocketType;
 pub use socket_type::SocketType::{

@@ -10,11 +10,23 @@
 //!   state:  IDLE --notify--> NOTIFIED --wait consumes--> IDLE
 //!           IDLE --wait, nothing pending--> PARKED --notify: unpark--> NOTIFIED
 //! ```
+//!
+//! A poller waiting on several sockets cannot park on each socket's signal,
+//! so it registers a [`Watcher`] on every one ([`Signal::watch`]); `notify`
+//! then also wakes the watchers. The hot path pays one load of the
+//! `has_watchers` flag (a plain `mov` on x86) when nobody polls.
+//!
+//! Watching without losing a wake-up is a store-load handshake (Dekker):
+//! the poller stores `has_watchers` then loads `state`; a notifier stores
+//! `state` then loads `has_watchers`. With all four operations `SeqCst`, at
+//! least one side sees the other's store: either the notifier wakes the
+//! watcher, or `watch` (and so the poller's next readiness check) sees
+//! `NOTIFIED`.
 
 use std::time::{Duration, Instant};
 
 use crate::config::{SPINS_PER_YIELD, SPIN_BEFORE_PARK, SPIN_ROUNDS_PER_CLOCK_READ};
-use crate::sync::{spin_loop, thread, AtomicU8, Mutex, Ordering};
+use crate::sync::{spin_loop, thread, AtomicBool, AtomicU8, Mutex, Ordering};
 
 const IDLE: u8 = 0;
 const NOTIFIED: u8 = 1;
@@ -26,6 +38,29 @@ pub(crate) struct Signal {
     state: AtomicU8,
     /// The thread to unpark; set by the waiter before it announces `PARKED`.
     waiter: Mutex<Option<thread::Thread>>,
+    /// Whether `watchers` may be non-empty: the one extra load on the hot path.
+    has_watchers: AtomicBool,
+    /// Pollers to wake on every notification, each with its registration id.
+    watchers: Mutex<Watchers>,
+}
+
+/// Something woken by a [`Signal`] besides its own waiter: a poller that
+/// waits on several sockets at once.
+pub(crate) trait Watcher: Send + Sync + std::fmt::Debug {
+    /// Called by `notify`, from any thread, with the signal's watcher lock
+    /// held: must not block and must not touch the signal.
+    fn wake(&self);
+}
+
+/// The registration of a [`Watcher`], to hand back to [`Signal::unwatch`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct WatchId(u64);
+
+/// The watchers of one signal.
+#[derive(Debug, Default)]
+struct Watchers {
+    list: Vec<(WatchId, Box<dyn Watcher>)>,
+    next_id: u64,
 }
 
 impl Default for Signal {
@@ -39,20 +74,69 @@ impl Signal {
         Self {
             state: AtomicU8::new(IDLE),
             waiter: Mutex::new(None),
+            has_watchers: AtomicBool::new(false),
+            watchers: Mutex::new(Watchers::default()),
         }
     }
 
     /// Wakes the waiter, now or at its next wait.
     #[inline]
     pub(crate) fn notify(&self) {
-        // AcqRel: Release publishes whatever the notifier wrote before (a
-        // command, a flag) to the waiter's Acquire when it consumes NOTIFIED;
-        // Acquire pairs with the waiter's Release when it announced PARKED, so
-        // the `waiter` it stored is visible (the mutex orders it too).
-        if self.state.swap(NOTIFIED, Ordering::AcqRel) == PARKED {
+        // Release publishes whatever the notifier wrote before (a command, a
+        // flag) to the waiter's Acquire when it consumes NOTIFIED; Acquire
+        // pairs with the waiter's Release when it announced PARKED, so the
+        // `waiter` it stored is visible (the mutex orders it too). SeqCst
+        // (the same `xchg` as AcqRel on x86, the same `swpal` on AArch64)
+        // adds the store half of the handshake with `watch`.
+        if self.state.swap(NOTIFIED, Ordering::SeqCst) == PARKED {
             if let Some(thread) = &*lock(&self.waiter) {
                 thread.unpark();
             }
+        }
+        // SeqCst: the load half of the handshake; pairs with the SeqCst
+        // store in `watch` (see the module doc).
+        if self.has_watchers.load(Ordering::SeqCst) {
+            self.wake_watchers();
+        }
+    }
+
+    #[cold]
+    fn wake_watchers(&self) {
+        for (_, watcher) in &lock(&self.watchers).list {
+            watcher.wake();
+        }
+    }
+
+    /// Registers `watcher` to be woken by every later notification; wakes it
+    /// at once if a notification is already pending. After this returns, no
+    /// notification can go unseen: either it wakes the watcher, or the
+    /// owner's next `take` sees it.
+    pub(crate) fn watch(&self, watcher: Box<dyn Watcher>) -> WatchId {
+        let mut watchers = lock(&self.watchers);
+        let id = WatchId(watchers.next_id);
+        watchers.next_id += 1;
+        // SeqCst: the store half of the handshake with `notify`'s SeqCst
+        // load; a notifier that holds the lock after us sees the entry.
+        self.has_watchers.store(true, Ordering::SeqCst);
+        // SeqCst: the load half; pairs with `notify`'s SeqCst swap. Seeing
+        // NOTIFIED here also means the owner's next `take` sees it (read-read
+        // coherence), so the wake-up below is only a courtesy.
+        if self.state.load(Ordering::SeqCst) == NOTIFIED {
+            watcher.wake();
+        }
+        watchers.list.push((id, watcher));
+        id
+    }
+
+    /// Removes a registration made by [`Signal::watch`]. Once this returns,
+    /// the watcher is never woken again by this signal.
+    pub(crate) fn unwatch(&self, id: WatchId) {
+        let mut watchers = lock(&self.watchers);
+        watchers.list.retain(|(each, _)| *each != id);
+        if watchers.list.is_empty() {
+            // Relaxed: `watch` and `unwatch` write the flag under the lock; a
+            // notifier that still reads true finds an empty list.
+            self.has_watchers.store(false, Ordering::Relaxed);
         }
     }
 
@@ -180,6 +264,39 @@ mod tests {
     fn wait_times_out() {
         let signal = Signal::new();
         assert!(!signal.wait(Some(Instant::now() + Duration::from_millis(5))));
+    }
+
+    /// Counts its wake-ups.
+    #[derive(Debug, Default)]
+    struct Counter(crate::sync::AtomicUsize);
+
+    impl Watcher for Arc<Counter> {
+        fn wake(&self) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    #[test]
+    fn watchers_are_woken_until_unwatched() {
+        let signal = Signal::new();
+        let counter = Arc::new(Counter::default());
+        let id = signal.watch(Box::new(counter.clone()));
+        signal.notify();
+        assert_eq!(counter.0.load(Ordering::Relaxed), 1);
+        assert!(signal.take(), "the owner still sees the notification");
+        signal.unwatch(id);
+        signal.notify();
+        assert_eq!(counter.0.load(Ordering::Relaxed), 1);
+    }
+
+    #[test]
+    fn watch_sees_a_pending_notification() {
+        let signal = Signal::new();
+        signal.notify();
+        let counter = Arc::new(Counter::default());
+        let id = signal.watch(Box::new(counter.clone()));
+        assert_eq!(counter.0.load(Ordering::Relaxed), 1);
+        signal.unwatch(id);
     }
 
     #[test]

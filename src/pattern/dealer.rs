@@ -1,5 +1,9 @@
 //! DEALER (RFC 28): load-balances outgoing messages and fair-queues incoming
-//! ones, with no envelope handling of its own.
+//! ones, whole messages at a time, with no envelope of its own: frames a
+//! ROUTER added (routing ids, delimiters) pass through untouched, which is
+//! what lets a DEALER stand in a broker between ROUTER and REP.
+//!
+//! Also home of PROBE_ROUTER's greeting, shared with REQ and ROUTER.
 
 use super::fq::Fq;
 use super::lb::Lb;
@@ -10,16 +14,19 @@ use crate::msg::Message;
 use crate::pipe::PipeId;
 use crate::socket::options::Options;
 
-#[derive(Default)]
+/// The DEALER socket type.
+#[derive(Debug, Default)]
 pub(crate) struct Dealer {
     lb: Lb,
     fq: Fq,
 }
 
-/// PROBE_ROUTER: greet a new peer with an empty message so a ROUTER learns
-/// our routing id at once.
+/// PROBE_ROUTER: greets a new peer with an empty message, so a ROUTER at
+/// the other end learns our routing id before we have anything to say.
+/// A pipe with no room skips the greeting, as libzmq ignores a failed write.
 pub(super) fn probe(id: PipeId, pipes: &mut Pipes, options: &Options) {
     if options.probe_router && pipes.check_write(id) {
+        // Err: the peer is already gone; nobody is left to greet.
         let _ = pipes.write(id, Message::new());
     }
 }
@@ -58,5 +65,91 @@ impl Pattern for Dealer {
     }
     fn has_out(&mut self, pipes: &mut Pipes) -> bool {
         self.lb.has_out(pipes)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipe::{pipe_pair, PeerInfo, PipeEnd};
+
+    fn frame(body: &[u8], more: bool) -> Message {
+        let mut msg = Message::from(body);
+        msg.set_more(more);
+        msg
+    }
+
+    fn peer(dealer: &mut Dealer, pipes: &mut Pipes, options: &Options) -> PipeEnd {
+        let (near, far) = pipe_pair([0, 0], "inproc://dealer");
+        let id = pipes.insert(near, PeerInfo { routing_id: None });
+        dealer.attach(id, pipes, options);
+        far
+    }
+
+    fn drain(end: &mut PipeEnd) -> Vec<Vec<u8>> {
+        std::iter::from_fn(|| end.read())
+            .map(|m| m.to_vec())
+            .collect()
+    }
+
+    #[test]
+    fn whole_messages_are_dealt_round_robin() {
+        let options = Options::default();
+        let (mut dealer, mut pipes) = (Dealer::default(), Pipes::default());
+        let mut a = peer(&mut dealer, &mut pipes, &options);
+        let mut b = peer(&mut dealer, &mut pipes, &options);
+        for body in [&b"1"[..], b"2", b"3"] {
+            dealer.send(frame(b"", true), &mut pipes, &options).unwrap();
+            dealer
+                .send(frame(body, false), &mut pipes, &options)
+                .unwrap();
+        }
+        assert_eq!(
+            drain(&mut a),
+            [vec![], b"1".to_vec(), vec![], b"3".to_vec()]
+        );
+        assert_eq!(drain(&mut b), [vec![], b"2".to_vec()]);
+    }
+
+    #[test]
+    fn incoming_messages_are_fair_queued_whole() {
+        let options = Options::default();
+        let (mut dealer, mut pipes) = (Dealer::default(), Pipes::default());
+        let mut a = peer(&mut dealer, &mut pipes, &options);
+        let mut b = peer(&mut dealer, &mut pipes, &options);
+        for end in [&mut a, &mut b] {
+            for _ in 0..2 {
+                end.write(frame(b"head", true)).unwrap();
+                end.write(frame(b"tail", false)).unwrap();
+            }
+        }
+        let mut frames = 0;
+        while let Ok(msg) = dealer.recv(&mut pipes, &options) {
+            assert_eq!(
+                &msg[..],
+                if frames % 2 == 0 {
+                    &b"head"[..]
+                } else {
+                    b"tail"
+                }
+            );
+            frames += 1;
+        }
+        assert_eq!(frames, 8);
+        assert!(drain(&mut a).is_empty() && drain(&mut b).is_empty());
+    }
+
+    #[test]
+    fn probe_router_greets_each_new_peer() {
+        let options = Options {
+            probe_router: true,
+            ..Options::default()
+        };
+        let (mut dealer, mut pipes) = (Dealer::default(), Pipes::default());
+        let mut a = peer(&mut dealer, &mut pipes, &options);
+        let probe = a.read().expect("the probe");
+        assert!(probe.is_empty() && !probe.get_more());
+        let mut quiet = peer(&mut dealer, &mut pipes, &Options::default());
+        assert!(quiet.read().is_none());
     }
 }

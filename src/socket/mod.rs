@@ -291,6 +291,11 @@ impl Socket {
         core.reap_dead();
         Ok((readable, writable))
     }
+
+    /// The socket's mailbox, whose signal a poller watches (`crate::poll`).
+    pub(crate) fn mailbox(&self) -> Arc<Mailbox> {
+        self.core().mailbox.clone()
+    }
 }
 
 impl Core {
@@ -343,6 +348,8 @@ impl Core {
             .ok_or(Error::ENOENT)?;
         inproc::unbind(&self.ctx, name, self.id)?;
         self.bound.remove(position);
+        // Attach pipes connected before the unbind (still in the mailbox), so they close too.
+        self.process_commands()?;
         self.close_pipes(|end| !end.is_connect_side() && end.endpoint == endpoint);
         Ok(())
     }
@@ -452,6 +459,10 @@ impl Core {
                 if let Some(entry) = self.pipes.get(id) {
                     entry.peer = peer;
                     self.pattern.peer_bound(id, &mut self.pipes, &self.options);
+                    // The bind raised the pipe's HWM to SNDHWM + RCVHWM (or
+                    // lifted it): a writer that filled the pending pipe has
+                    // room now, and no credit report may ever say so.
+                    self.pattern.write_activated(id, &mut self.pipes);
                 }
             }
         }
