@@ -70,12 +70,14 @@ impl Lb {
     }
 
     /// Sends one frame. `EAGAIN` (with the frame back) when no pipe has room.
+    #[inline]
     pub(crate) fn send(&mut self, pipes: &mut Pipes, msg: Message) -> Result<(), (Error, Message)> {
         self.send_with_pipe(pipes, msg).map(|_| ())
     }
 
     /// Like [`send`](Self::send), also telling which pipe took the frame
     /// (None when the frame was dropped: the rest of a message whose pipe went).
+    #[inline]
     pub(crate) fn send_with_pipe(
         &mut self,
         pipes: &mut Pipes,

@@ -30,6 +30,7 @@ impl Pattern for Push {
     fn terminated(&mut self, id: PipeId, _: &mut Pipes) {
         self.lb.terminated(id);
     }
+    #[inline]
     fn send(
         &mut self,
         msg: Message,
