@@ -2,78 +2,50 @@
 //! whole message at a time (libzmq's `fq`). Used by PULL, DEALER, ROUTER,
 //! SUB and the rest of the receiving side.
 //!
-//! Like [`Lb`](super::lb::Lb), pipes live in one vector whose first `active`
-//! entries may have messages; a pipe found empty is swapped out in O(1) and
-//! back in when its writer sends `ActivateRead`.
+//! Built on [`ActiveSet`]: a pipe found empty leaves the usable prefix and
+//! comes back when its writer sends `ActivateRead`.
 
 use crate::msg::Message;
+use crate::pattern::active::ActiveSet;
 use crate::pattern::pipes::Pipes;
 use crate::pipe::PipeId;
 
 /// Round-robin over readable pipes, whole messages at a time.
 #[derive(Debug, Default)]
 pub(crate) struct Fq {
-    pipes: Vec<PipeId>,
-    active: usize,
-    current: usize,
-    /// In the middle of a multipart message (stay on `current`).
+    /// The pipes; usable = may have messages.
+    set: ActiveSet,
+    /// In the middle of a multipart message (stay on the current pipe).
     more: bool,
 }
 
 impl Fq {
     /// Adds a pipe, to be checked for messages.
     pub(crate) fn attach(&mut self, id: PipeId) {
-        self.pipes.push(id);
-        self.activate(id);
+        self.set.attach(id);
     }
 
-    /// Puts a pipe back in the active prefix (it has messages again).
+    /// Puts a pipe back in use (it has messages again).
     pub(crate) fn activate(&mut self, id: PipeId) {
-        if let Some(pos) = self.pipes.iter().position(|&p| p == id) {
-            if pos >= self.active {
-                self.pipes.swap(pos, self.active);
-                self.active += 1;
-            }
-        }
-    }
-
-    fn deactivate_at(&mut self, pos: usize) {
-        self.active -= 1;
-        self.pipes.swap(pos, self.active);
-        if self.current == self.active {
-            self.current = 0;
-        }
+        self.set.activate(id);
     }
 
     /// Forgets a pipe.
     pub(crate) fn terminated(&mut self, id: PipeId) {
-        let Some(mut pos) = self.pipes.iter().position(|&p| p == id) else {
-            return;
-        };
-        if pos == self.current {
+        if self.set.remove(id) {
             self.more = false;
-        }
-        if pos < self.active {
-            self.active -= 1;
-            self.pipes.swap(pos, self.active);
-            pos = self.active;
-        }
-        self.pipes.swap_remove(pos);
-        if self.current >= self.active {
-            self.current = 0;
         }
     }
 
     /// Takes the next frame, with the pipe it came from.
     #[inline]
     pub(crate) fn recv(&mut self, pipes: &mut Pipes) -> Option<(Message, PipeId)> {
-        while self.active > 0 {
-            let id = self.pipes[self.current];
+        while let Some(id) = self.set.current() {
             match pipes.read(id) {
                 Some(msg) => {
                     self.more = msg.get_more();
                     if !self.more {
-                        self.current = (self.current + 1) % self.active;
+                        self.set.advance();
                     }
                     return Some((msg, id));
                 }
@@ -81,7 +53,7 @@ impl Fq {
                     // The frames of a message are published together, so a
                     // pipe cannot run dry mid-message unless it died.
                     self.more = false;
-                    self.deactivate_at(self.current);
+                    self.set.deactivate_current();
                 }
             }
         }
@@ -93,17 +65,16 @@ impl Fq {
         if self.more {
             return true;
         }
-        while self.active > 0 {
-            if pipes.check_read(self.pipes[self.current]) {
+        while let Some(id) = self.set.current() {
+            if pipes.check_read(id) {
                 return true;
             }
             // Not ready: `check_read` marked it asleep, so its writer will
             // send ActivateRead; a finished pipe goes to the dead list.
-            let id = self.pipes[self.current];
             if pipes.get(id).is_some_and(|e| e.end.peer_closed()) {
                 pipes.mark_dead(id);
             }
-            self.deactivate_at(self.current);
+            self.set.deactivate_current();
         }
         false
     }

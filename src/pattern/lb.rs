@@ -1,22 +1,21 @@
 //! The load-balancer routing block: sends each message to the next pipe that
 //! has room, round-robin (libzmq's `lb`). Used by PUSH, DEALER and REQ.
 //!
-//! Pipes live in one vector whose first `active` entries have room; a pipe
-//! that fills up is swapped out of that prefix in O(1) and swapped back in
-//! when its reader returns credit.
+//! Built on [`ActiveSet`]: a pipe that fills up leaves the usable prefix
+//! and comes back when its reader returns credit.
 
 use crate::error::Error;
 use crate::msg::Message;
+use crate::pattern::active::ActiveSet;
 use crate::pattern::pipes::Pipes;
 use crate::pipe::PipeId;
 
 /// Round-robin over writable pipes, whole messages at a time.
 #[derive(Debug, Default)]
 pub(crate) struct Lb {
-    pipes: Vec<PipeId>,
-    active: usize,
-    current: usize,
-    /// In the middle of a multipart message (stay on `current`).
+    /// The pipes; usable = has room.
+    set: ActiveSet,
+    /// In the middle of a multipart message (stay on the current pipe).
     more: bool,
     /// The pipe we were writing a multipart message to has gone: drop the
     /// remaining frames.
@@ -26,46 +25,19 @@ pub(crate) struct Lb {
 impl Lb {
     /// Adds a pipe, ready for writing.
     pub(crate) fn attach(&mut self, id: PipeId) {
-        self.pipes.push(id);
-        self.activate(id);
+        self.set.attach(id);
     }
 
-    /// Puts a pipe back in the active prefix (it has room again).
+    /// Puts a pipe back in use (it has room again).
     pub(crate) fn activate(&mut self, id: PipeId) {
-        if let Some(pos) = self.pipes.iter().position(|&p| p == id) {
-            if pos >= self.active {
-                self.pipes.swap(pos, self.active);
-                self.active += 1;
-            }
-        }
-    }
-
-    fn deactivate_at(&mut self, pos: usize) {
-        self.active -= 1;
-        self.pipes.swap(pos, self.active);
-        if self.current == self.active {
-            self.current = 0;
-        }
+        self.set.activate(id);
     }
 
     /// Forgets a pipe.
     pub(crate) fn terminated(&mut self, id: PipeId) {
-        let Some(mut pos) = self.pipes.iter().position(|&p| p == id) else {
-            return;
-        };
-        if pos == self.current && self.more {
+        if self.set.remove(id) && self.more {
             self.dropping = true;
             self.more = false;
-        }
-        if pos < self.active {
-            self.active -= 1;
-            self.pipes.swap(pos, self.active);
-            pos = self.active;
-        }
-        // `pos` is in the inactive tail; swap_remove keeps the prefix intact.
-        self.pipes.swap_remove(pos);
-        if self.current >= self.active {
-            self.current = 0;
         }
     }
 
@@ -87,10 +59,9 @@ impl Lb {
             self.dropping = msg.get_more();
             return Ok(None);
         }
-        while self.active > 0 {
-            let id = self.pipes[self.current];
+        while let Some(id) = self.set.current() {
             if !self.more && !pipes.check_write(id) {
-                self.deactivate_at(self.current);
+                self.set.deactivate_current();
                 continue;
             }
             let more = msg.get_more();
@@ -98,7 +69,7 @@ impl Lb {
                 Ok(()) => {
                     self.more = more;
                     if !more {
-                        self.current = (self.current + 1) % self.active;
+                        self.set.advance();
                     }
                     return Ok(Some(id));
                 }
@@ -106,7 +77,7 @@ impl Lb {
                     // The peer has gone. Mid-message, the frames already
                     // written will never be published: drop the rest.
                     let was_more = self.more;
-                    self.deactivate_at(self.current);
+                    self.set.deactivate_current();
                     if was_more {
                         self.more = false;
                         self.dropping = more;
@@ -124,11 +95,11 @@ impl Lb {
         if self.more {
             return true;
         }
-        while self.active > 0 {
-            if pipes.check_write(self.pipes[self.current]) {
+        while let Some(id) = self.set.current() {
+            if pipes.check_write(id) {
                 return true;
             }
-            self.deactivate_at(self.current);
+            self.set.deactivate_current();
         }
         false
     }

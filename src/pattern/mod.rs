@@ -8,6 +8,7 @@
 //! to send or receive one frame. [`AnyPattern`] dispatches over the types
 //! with a `match`, so calls inline.
 
+pub(crate) mod active;
 pub(crate) mod dist;
 pub(crate) mod fq;
 pub(crate) mod lb;
