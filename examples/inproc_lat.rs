@@ -18,61 +18,21 @@ use std::time::{Duration, Instant};
 
 use zactor as zmq;
 
-/// Where the two threads run.
-#[derive(Clone, Copy)]
-enum Placement {
-    Same,
-    Split,
-    Unpinned,
-}
+#[path = "perf/args.rs"]
+mod args;
 
-impl Placement {
-    fn parse(arg: &str) -> Option<Placement> {
-        match arg {
-            "same" => Some(Placement::Same),
-            "split" => Some(Placement::Split),
-            "none" => Some(Placement::Unpinned),
-            _ => None,
-        }
-    }
-
-    /// Pins the calling thread: the client is the `leader`.
-    fn pin(self, leader: bool) {
-        let core = match self {
-            Placement::Same => 0,
-            Placement::Split if leader => 0,
-            Placement::Split => 1,
-            Placement::Unpinned => return,
-        };
-        if !core_affinity::set_for_current(core_affinity::CoreId { id: core }) {
-            eprintln!("warning: could not pin a thread to core {core}");
-        }
-    }
-}
-
-fn usage() -> ExitCode {
-    eprintln!("usage: inproc_lat [message-size] [roundtrip-count] [same|split|none]");
-    ExitCode::FAILURE
-}
+use args::Placement;
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let size = match args.first().map(|a| a.parse::<usize>()) {
-        None => 1,
-        Some(Ok(size)) => size,
-        Some(Err(_)) => return usage(),
+    let Some((size, count, placement)) = args::parse(
+        "inproc_lat [message-size] [roundtrip-count] [same|split|none]",
+        1,
+        100_000,
+        1,
+    ) else {
+        return ExitCode::FAILURE;
     };
-    let count = match args.get(1).map(|a| a.parse::<usize>()) {
-        None => 100_000,
-        Some(Ok(count)) if count >= 1 => count,
-        Some(_) => return usage(),
-    };
-    let placement = match args.get(2).map(|a| Placement::parse(a)) {
-        None => Placement::Split,
-        Some(Some(placement)) => placement,
-        Some(None) => return usage(),
-    };
-    match run(size, count, placement) {
+    match run(size, count as _, placement) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
