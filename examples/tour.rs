@@ -52,6 +52,9 @@ fn pipeline(ctx: &zmq::Context) -> zmq::Result<()> {
                 tasks.connect("inproc://tour-tasks")?;
                 let results = ctx.socket(zmq::PUSH)?;
                 results.connect("inproc://tour-results")?;
+                // Tell the sink we are connected, so the ventilator does not
+                // hand every task to the first worker (the slow joiner).
+                results.send("READY", 0)?;
                 loop {
                     let task = tasks.recv_string(0)?.unwrap_or_default();
                     if task == "END" {
@@ -63,6 +66,9 @@ fn pipeline(ctx: &zmq::Context) -> zmq::Result<()> {
             })
         })
         .collect();
+    for _ in &workers {
+        sink.recv_msg(0)?; // READY
+    }
     for n in 1..=6u64 {
         ventilator.send(n.to_string().as_str(), 0)?;
     }

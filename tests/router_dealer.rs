@@ -15,8 +15,8 @@
 //!   message.
 //!
 //! Handshakes: a connect to a bound socket mails the pipe to the binder,
-//! which attaches it at its next send or receive. The broker threads poll
-//! with `DONTWAIT` and stop after a known number of replies; no sleeps.
+//! which attaches it at its next send or receive. The broker threads block
+//! in `zmq::poll` and stop after a known number of replies; no sleeps.
 
 mod common;
 
@@ -44,34 +44,25 @@ fn named(ctx: &zmq::Context, kind: zmq::SocketType, name: &str, addr: &str) -> z
     socket
 }
 
-/// A whole message if one is waiting, without blocking.
-fn try_multipart(socket: &zmq::Socket) -> Option<Vec<Vec<u8>>> {
-    match socket.recv_multipart(zmq::DONTWAIT) {
-        Ok(message) => Some(message),
-        Err(zmq::Error::EAGAIN) => None,
-        Err(other) => panic!("broker receive: {other:?}"),
-    }
-}
-
 /// The broker of the guide: ROUTER `frontend` for clients, DEALER
 /// `backend` for workers, frames passed through as they are. Returns once
-/// `replies` replies went back to clients. There is no poll yet, so it
-/// checks both sockets without blocking and yields when both are idle.
+/// `replies` replies went back to clients.
 fn broker(frontend: zmq::Socket, backend: zmq::Socket, replies: usize) {
     let mut returned = 0;
     while returned < replies {
-        let mut idle = true;
-        if let Some(request) = try_multipart(&frontend) {
-            backend.send_multipart(request, 0).unwrap();
-            idle = false;
+        let mut items = [
+            frontend.as_poll_item(zmq::POLLIN),
+            backend.as_poll_item(zmq::POLLIN),
+        ];
+        let ready = zmq::poll(&mut items, i64::from(common::TIMEOUT_MS)).unwrap();
+        assert!(ready > 0, "broker: nothing to forward within the timeout");
+        let (requests, answers) = (items[0].is_readable(), items[1].is_readable());
+        if requests {
+            backend.send_multipart(multipart(&frontend), 0).unwrap();
         }
-        if let Some(reply) = try_multipart(&backend) {
-            frontend.send_multipart(reply, 0).unwrap();
+        if answers {
+            frontend.send_multipart(multipart(&backend), 0).unwrap();
             returned += 1;
-            idle = false;
-        }
-        if idle {
-            thread::yield_now();
         }
     }
 }
