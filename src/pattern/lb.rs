@@ -60,12 +60,17 @@ impl Lb {
             return Ok(None);
         }
         while let Some(id) = self.set.current() {
-            if !self.more && !pipes.check_write(id) {
+            // One table lookup for the credit check and the write.
+            let Some(entry) = pipes.get(id) else {
+                self.set.deactivate_current();
+                continue;
+            };
+            if !self.more && !entry.end.check_write() {
                 self.set.deactivate_current();
                 continue;
             }
             let more = msg.get_more();
-            match pipes.write(id, msg) {
+            match entry.end.write(msg) {
                 Ok(()) => {
                     self.more = more;
                     if !more {

@@ -35,14 +35,14 @@ impl Pattern for Pair {
         pipes: &mut Pipes,
         _: &Options,
     ) -> std::result::Result<(), (Error, Message)> {
-        let Some(id) = self.peer else {
+        let Some(entry) = self.peer.and_then(|id| pipes.get(id)) else {
             return Err((Error::EAGAIN, msg));
         };
-        if !pipes.check_write(id) {
+        if !entry.end.check_write() {
             return Err((Error::EAGAIN, msg));
         }
         // A failed write means the peer has gone; its PipeTerm will follow.
-        pipes.write(id, msg).map_err(|msg| (Error::EAGAIN, msg))
+        entry.end.write(msg).map_err(|msg| (Error::EAGAIN, msg))
     }
     #[inline]
     fn recv(&mut self, pipes: &mut Pipes, _: &Options) -> Result<Message> {
