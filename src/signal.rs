@@ -163,30 +163,19 @@ impl Signal {
     }
 
     fn spin(&self, deadline: Option<Instant>) -> bool {
-        let start = Instant::now();
-        let spin_until = match deadline {
-            Some(d) => d.min(start + SPIN_BEFORE_PARK),
-            None => start + SPIN_BEFORE_PARK,
-        };
-        loop {
-            for round in 0..SPIN_ROUNDS_PER_CLOCK_READ {
-                if self.take() {
-                    return true;
-                }
-                // Mostly pure spinning (cheap, answers within nanoseconds when
-                // the peer runs on another core), with a yield every few
-                // rounds: when the peer shares our core it runs then instead
-                // of after our time slice.
-                if round % SPINS_PER_YIELD == SPINS_PER_YIELD - 1 {
-                    thread::yield_now();
-                } else {
-                    spin_loop();
-                }
-            }
-            if Instant::now() >= spin_until {
-                return false;
+        let mut spinner = Spinner::new(deadline);
+        while spinner.next() {
+            if self.take() {
+                return true;
             }
         }
+        false
+    }
+
+    /// Waits until notified or until `deadline`, parking at once (for a
+    /// caller that has done its own spinning).
+    pub(crate) fn park_until(&self, deadline: Option<Instant>) -> bool {
+        self.take() || self.park(deadline)
     }
 
     fn park(&self, deadline: Option<Instant>) -> bool {
@@ -230,6 +219,50 @@ impl Signal {
                 return true;
             }
         }
+    }
+}
+
+/// A bounded busy-wait: call [`next`](Spinner::next) between checks for
+/// work until it says stop (`SPIN_BEFORE_PARK` elapsed, or the deadline).
+///
+/// Mostly pure spinning (cheap, and it answers within nanoseconds when the
+/// peer runs on another core), with a yield every few rounds: when the peer
+/// shares our core it runs then, instead of after our time slice.
+pub(crate) struct Spinner {
+    rounds: u32,
+    deadline: Option<Instant>,
+    until: Option<Instant>,
+}
+
+impl Spinner {
+    pub(crate) fn new(deadline: Option<Instant>) -> Self {
+        Spinner {
+            rounds: 0,
+            deadline,
+            until: None,
+        }
+    }
+
+    /// Pauses briefly; false once the spinning time is used up.
+    #[inline]
+    pub(crate) fn next(&mut self) -> bool {
+        self.rounds = self.rounds.wrapping_add(1);
+        if self.rounds % SPIN_ROUNDS_PER_CLOCK_READ == 1 {
+            let now = Instant::now();
+            let until = *self.until.get_or_insert_with(|| match self.deadline {
+                Some(d) => d.min(now + SPIN_BEFORE_PARK),
+                None => now + SPIN_BEFORE_PARK,
+            });
+            if now >= until {
+                return false;
+            }
+        }
+        if self.rounds % SPINS_PER_YIELD == 0 {
+            thread::yield_now();
+        } else {
+            spin_loop();
+        }
+        true
     }
 }
 

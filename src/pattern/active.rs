@@ -40,6 +40,12 @@ impl ActiveSet {
         (self.active > 0).then(|| self.pipes[self.current])
     }
 
+    /// How many pipes are usable.
+    #[inline]
+    pub(crate) fn active_len(&self) -> usize {
+        self.active
+    }
+
     /// Moves the cursor to the next usable pipe.
     #[inline]
     pub(crate) fn advance(&mut self) {

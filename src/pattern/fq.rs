@@ -40,6 +40,7 @@ impl Fq {
     /// Takes the next frame, with the pipe it came from.
     #[inline]
     pub(crate) fn recv(&mut self, pipes: &mut Pipes) -> Option<(Message, PipeId)> {
+        let mut empty = 0;
         while let Some(id) = self.set.current() {
             match pipes.read(id) {
                 Some(msg) => {
@@ -48,6 +49,15 @@ impl Fq {
                         self.set.advance();
                     }
                     return Some((msg, id));
+                }
+                None if pipes.spinning() => {
+                    // Not marked asleep, so no ActivateRead will come: keep
+                    // it in use and look at the next one.
+                    empty += 1;
+                    if empty >= self.set.active_len() {
+                        return None;
+                    }
+                    self.set.advance();
                 }
                 None => {
                     // The frames of a message are published together, so a

@@ -30,6 +30,12 @@ pub(crate) struct Pipes {
     free: Vec<u32>,
     dead: Vec<PipeId>,
     len: usize,
+    /// While set, an empty pipe is not marked asleep by a read: its writer
+    /// will not send `ActivateRead`, so readers must not set the pipe aside
+    /// either (see [`Fq`](super::fq::Fq)). A receive that may block reads
+    /// this way while it spins, and marks pipes asleep only just before it
+    /// parks, so a writer pays no wake-up command while its reader spins.
+    spinning: bool,
 }
 
 impl Pipes {
@@ -100,11 +106,28 @@ impl Pipes {
         self.len
     }
 
+    /// Whether reads leave empty pipes awake (see `spinning`).
+    #[inline]
+    pub(crate) fn spinning(&self) -> bool {
+        self.spinning
+    }
+
+    /// Sets whether reads leave empty pipes awake (see `spinning`).
+    #[inline]
+    pub(crate) fn set_spinning(&mut self, spinning: bool) {
+        self.spinning = spinning;
+    }
+
     /// Reads a frame from a pipe. `None` when it is empty (or gone); a pipe
-    /// found finished goes on the dead list.
+    /// found finished goes on the dead list. Unless spinning, an empty pipe
+    /// is marked asleep: its writer's next flush sends `ActivateRead`.
     #[inline]
     pub(crate) fn read(&mut self, id: PipeId) -> Option<Message> {
+        let spinning = self.spinning;
         let entry = self.get(id)?;
+        if spinning && !entry.end.peek_ready() {
+            return None;
+        }
         if let Some(msg) = entry.end.read() {
             return Some(msg);
         }

@@ -281,6 +281,12 @@ impl PipeEnd {
         Some(msg)
     }
 
+    /// Whether a frame is ready, without marking the reader asleep.
+    #[inline]
+    pub(crate) fn peek_ready(&self) -> bool {
+        self.inn.peek_ready()
+    }
+
     /// Whether a frame is ready; marks the reader asleep when not.
     #[inline]
     pub(crate) fn check_read(&mut self) -> bool {

@@ -325,8 +325,7 @@ impl<T: Send> Reader<T> {
 
     /// Returns whether an item is ready without marking the reader asleep:
     /// for spinning, where a wake-up would be wasted. (The loom models use
-    /// it; the sockets wait on their mailbox instead.)
-    #[cfg_attr(not(any(test, zactor_loom)), allow(dead_code))]
+    /// it, and so does a socket spinning in a blocking receive.)
     #[inline]
     pub(crate) fn peek_ready(&self) -> bool {
         self.shared.reader.with(|state| {

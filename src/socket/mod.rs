@@ -20,7 +20,7 @@ use crate::msg::Message;
 use crate::pattern::pipes::Pipes;
 use crate::pattern::{AnyPattern, Pattern, PatternOption};
 use crate::pipe::{PeerInfo, PipeEnd, PipeId};
-use crate::signal::deadline_after;
+use crate::signal::{deadline_after, Spinner};
 use crate::socket_type::SocketType;
 use crate::sync::Arc;
 use crate::transport::{self, inproc, Endpoint};
@@ -515,29 +515,25 @@ impl Core {
         }
     }
 
+    /// Receives one frame, blocking as the flags and RCVTIMEO say.
+    ///
+    /// While it waits, it first spins, reading its pipes without marking
+    /// them asleep, so a writer that sends meanwhile pays no wake-up command
+    /// and the message is taken within nanoseconds. Only when the spin is
+    /// over does one more read mark the empty pipes asleep (so that the next
+    /// flush wakes us) before the thread parks.
     #[inline]
     fn recv(&mut self, flags: i32) -> Result<Message> {
         self.process_commands()?;
         let mut deadline = None;
-        let mut first_try = true;
+        let mut spinner = None;
+        let mut spinning = true;
         loop {
-            match self.pattern.recv(&mut self.pipes, &self.options) {
-                Ok(mut msg) => {
-                    if self.options.conflate && conflates(self.kind) {
-                        // CONFLATE keeps only the newest message: skip to it.
-                        while !msg.get_more() {
-                            match self.pattern.recv(&mut self.pipes, &self.options) {
-                                Ok(newer) => msg = newer,
-                                Err(_) => break,
-                            }
-                        }
-                    }
-                    self.rcvmore = msg.get_more();
-                    if self.pipes.has_dead() {
-                        self.reap_dead();
-                    }
-                    return Ok(msg);
-                }
+            self.pipes.set_spinning(spinning);
+            let result = self.pattern.recv(&mut self.pipes, &self.options);
+            self.pipes.set_spinning(false);
+            match result {
+                Ok(msg) => return Ok(self.received(msg)),
                 Err(Error::EAGAIN) => {}
                 Err(error) => return Err(error),
             }
@@ -548,12 +544,47 @@ impl Core {
             if flags & DONTWAIT != 0 || self.options.rcvtimeo == 0 {
                 return Err(Error::EAGAIN);
             }
-            if first_try {
+            let spinner = spinner.get_or_insert_with(|| {
                 deadline = deadline_after(timeout(self.options.rcvtimeo));
-                first_try = false;
+                Spinner::new(deadline)
+            });
+            if spinning {
+                if spinner.next() {
+                    if self.mailbox.signal().take() {
+                        self.drain_mailbox();
+                        self.process_commands()?;
+                    }
+                } else {
+                    // Spun long enough: the next read marks pipes asleep.
+                    spinning = false;
+                }
+                continue;
             }
-            self.wait(deadline)?;
+            if !self.mailbox.signal().park_until(deadline) {
+                return Err(Error::EAGAIN);
+            }
+            self.drain_mailbox();
+            self.process_commands()?;
         }
+    }
+
+    /// Bookkeeping for a frame about to be returned.
+    #[inline]
+    fn received(&mut self, mut msg: Message) -> Message {
+        if self.options.conflate && conflates(self.kind) {
+            // CONFLATE keeps only the newest message: skip to it.
+            while !msg.get_more() {
+                match self.pattern.recv(&mut self.pipes, &self.options) {
+                    Ok(newer) => msg = newer,
+                    Err(_) => break,
+                }
+            }
+        }
+        self.rcvmore = msg.get_more();
+        if self.pipes.has_dead() {
+            self.reap_dead();
+        }
+        msg
     }
 }
 
