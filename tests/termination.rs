@@ -150,6 +150,9 @@ fn after_destroy_every_call_is_eterm() {
         assert_eq!(push.set_linger(0), Err(zmq::Error::ETERM));
         assert_eq!(push.get_linger(), Err(zmq::Error::ETERM));
         assert_eq!(push.set_sndhwm(5), Err(zmq::Error::ETERM));
+        assert_eq!(push.get_socket_type(), Err(zmq::Error::ETERM));
+        assert_eq!(pair.get_rcvmore(), Err(zmq::Error::ETERM));
+        assert_eq!(pair.get_last_endpoint(), Err(zmq::Error::ETERM));
         // New sockets.
         assert_eq!(ctx.socket(zmq::PUSH).err(), Some(zmq::Error::ETERM));
 

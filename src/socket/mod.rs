@@ -253,17 +253,23 @@ impl Socket {
 
     /// The socket's type.
     pub fn get_socket_type(&self) -> Result<SocketType> {
-        Ok(self.core().kind)
+        let core = self.core();
+        core.check_alive()?;
+        Ok(core.kind)
     }
 
     /// Whether the last part received has more parts after it.
     pub fn get_rcvmore(&self) -> Result<bool> {
-        Ok(self.core().rcvmore)
+        let core = self.core();
+        core.check_alive()?;
+        Ok(core.rcvmore)
     }
 
     /// The last endpoint bound or connected.
     pub fn get_last_endpoint(&self) -> Result<std::result::Result<String, Vec<u8>>> {
-        Ok(Ok(self.core().last_endpoint.clone()))
+        let core = self.core();
+        core.check_alive()?;
+        Ok(Ok(core.last_endpoint.clone()))
     }
 
     /// Runs `f` on the options (for the accessors).
