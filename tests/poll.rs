@@ -295,3 +295,44 @@ fn ping_pong_through_poll_never_loses_a_wake_up() {
         }
     });
 }
+
+/// CPU time (user + system) the calling thread has used, in clock ticks
+/// (1/100 s on Linux), from /proc/thread-self/stat.
+fn thread_cpu_ticks() -> u64 {
+    let stat =
+        std::fs::read_to_string("/proc/thread-self/stat").expect("read /proc/thread-self/stat");
+    // Fields after the parenthesised command name; utime and stime are the
+    // 14th and 15th fields of the whole line, the 12th and 13th after it.
+    let after_name = &stat[stat.rfind(')').expect("stat has a command name") + 2..];
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    let utime: u64 = fields[11].parse().expect("utime");
+    let stime: u64 = fields[12].parse().expect("stime");
+    utime + stime
+}
+
+#[test]
+fn an_idle_poll_burns_no_cpu() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let addr = endpoint("poll-idle-cpu");
+        let pull = bound(&ctx, zmq::PULL, &addr);
+        let _push = connected(&ctx, zmq::PUSH, &addr);
+        let (reader, _writer) = UnixStream::pair().unwrap();
+        for with_fd in [false, true] {
+            let before = thread_cpu_ticks();
+            let start = Instant::now();
+            let mut items = vec![pull.as_poll_item(zmq::POLLIN)];
+            if with_fd {
+                items.push(zmq::PollItem::from_fd(reader.as_raw_fd(), zmq::POLLIN));
+            }
+            assert_eq!(zmq::poll(&mut items, 1000).unwrap(), 0);
+            let waited = start.elapsed();
+            let used = thread_cpu_ticks() - before;
+            println!("idle poll (fd: {with_fd}) for {waited:?} used {used} ticks of CPU");
+            assert!(waited >= Duration::from_millis(900));
+            // 1 s blocked: a busy loop would use ~100 ticks; allow 5 (50 ms)
+            // for the initial spin and the clock's granularity.
+            assert!(used <= 5, "idle poll used {used} ticks in {waited:?}");
+        }
+    });
+}
