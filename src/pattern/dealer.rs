@@ -17,8 +17,10 @@ use crate::socket::options::Options;
 /// The DEALER socket type.
 #[derive(Debug, Default)]
 pub(crate) struct Dealer {
-    lb: Lb,
-    fq: Fq,
+    /// Outgoing messages (REQ, built on a DEALER, sends through it too).
+    pub(super) lb: Lb,
+    /// Incoming messages.
+    pub(super) fq: Fq,
 }
 
 /// PROBE_ROUTER: greets a new peer with an empty message, so a ROUTER at

@@ -16,9 +16,7 @@
 //!   receive keeps waiting (until RCVTIMEO), as RFC 28 asks; a relaxed REQ
 //!   can resend.
 
-use super::dealer::probe;
-use super::fq::Fq;
-use super::lb::Lb;
+use super::dealer::Dealer;
 use super::pipes::Pipes;
 use super::routing::random_u32;
 use super::Pattern;
@@ -30,8 +28,9 @@ use crate::socket::options::Options;
 /// The REQ socket type.
 #[derive(Debug)]
 pub(crate) struct Req {
-    lb: Lb,
-    fq: Fq,
+    /// The DEALER underneath (as in libzmq): its balancer sends requests,
+    /// its fair queue brings replies.
+    dealer: Dealer,
     /// A whole request went out; its reply is awaited.
     receiving_reply: bool,
     /// Mid-request: the header went out and body frames follow.
@@ -48,8 +47,7 @@ pub(crate) struct Req {
 impl Default for Req {
     fn default() -> Self {
         Req {
-            lb: Lb::default(),
-            fq: Fq::default(),
+            dealer: Dealer::default(),
             receiving_reply: false,
             sending_body: false,
             receiving_body: false,
@@ -69,7 +67,7 @@ impl Req {
     /// Reads and drops the rest of a message whose frame had `more`.
     fn skip_rest(&mut self, mut more: bool, pipes: &mut Pipes) {
         while more {
-            match self.fq.recv(pipes) {
+            match self.dealer.fq.recv(pipes) {
                 Some((msg, _)) => more = msg.get_more(),
                 None => return,
             }
@@ -87,11 +85,11 @@ impl Req {
         };
         // Ok(None) would mean the balancer is dropping the rest of an
         // earlier message, impossible here: every request is finished.
-        let pipe = self.lb.send_with_pipe(pipes, first).ok().flatten()?;
+        let pipe = self.dealer.lb.send_with_pipe(pipes, first).ok().flatten()?;
         if correlate {
             // Mid-message, the balancer stays on `pipe`; if it just went,
             // the balancer drops the rest of the request.
-            let _ = self.lb.send(pipes, frame(b"", true));
+            let _ = self.dealer.lb.send(pipes, frame(b"", true));
         }
         self.request_id = next_id;
         Some(pipe)
@@ -101,7 +99,7 @@ impl Req {
     /// messages. `EAGAIN` when none is there yet.
     fn begin_reply(&mut self, pipes: &mut Pipes, correlate: bool) -> Result<()> {
         loop {
-            let (first, pipe) = self.fq.recv(pipes).ok_or(Error::EAGAIN)?;
+            let (first, pipe) = self.dealer.fq.recv(pipes).ok_or(Error::EAGAIN)?;
             let more = first.get_more();
             let accepted = Some(pipe) == self.reply_pipe
                 && more
@@ -118,7 +116,7 @@ impl Req {
                 return Ok(());
             }
             // Frames of a message are published together: the rest is here.
-            let Some((delimiter, _)) = self.fq.recv(pipes) else {
+            let Some((delimiter, _)) = self.dealer.fq.recv(pipes) else {
                 continue;
             };
             if delimiter.is_empty() && delimiter.get_more() {
@@ -131,19 +129,16 @@ impl Req {
 
 impl Pattern for Req {
     fn attach(&mut self, id: PipeId, pipes: &mut Pipes, options: &Options) {
-        probe(id, pipes, options);
-        self.lb.attach(id);
-        self.fq.attach(id);
+        self.dealer.attach(id, pipes, options);
     }
-    fn read_activated(&mut self, id: PipeId, _: &mut Pipes) {
-        self.fq.activate(id);
+    fn read_activated(&mut self, id: PipeId, pipes: &mut Pipes) {
+        self.dealer.read_activated(id, pipes);
     }
-    fn write_activated(&mut self, id: PipeId, _: &mut Pipes) {
-        self.lb.activate(id);
+    fn write_activated(&mut self, id: PipeId, pipes: &mut Pipes) {
+        self.dealer.write_activated(id, pipes);
     }
-    fn terminated(&mut self, id: PipeId, _: &mut Pipes) {
-        self.lb.terminated(id);
-        self.fq.terminated(id);
+    fn terminated(&mut self, id: PipeId, pipes: &mut Pipes) {
+        self.dealer.terminated(id, pipes);
         if self.reply_pipe == Some(id) {
             self.reply_pipe = None;
         }
@@ -172,14 +167,14 @@ impl Pattern for Req {
             // Drop whatever arrived before this request: a peer answering
             // an earlier request late must not answer this one (libzmq does
             // the same at this point).
-            while let Some((stale, _)) = self.fq.recv(pipes) {
+            while let Some((stale, _)) = self.dealer.fq.recv(pipes) {
                 self.skip_rest(stale.get_more(), pipes);
             }
         }
         let more = msg.get_more();
         // Mid-message the balancer never refuses: credit was taken for the
         // whole message with its first frame.
-        self.lb.send(pipes, msg)?;
+        self.dealer.lb.send(pipes, msg)?;
         if !more {
             self.sending_body = false;
             self.receiving_reply = true;
@@ -194,7 +189,7 @@ impl Pattern for Req {
             self.begin_reply(pipes, options.req_correlate)?;
             self.receiving_body = true;
         }
-        let (body, _) = self.fq.recv(pipes).ok_or(Error::EAGAIN)?;
+        let (body, _) = self.dealer.fq.recv(pipes).ok_or(Error::EAGAIN)?;
         if !body.get_more() {
             self.receiving_body = false;
             self.receiving_reply = false;
@@ -202,10 +197,10 @@ impl Pattern for Req {
         Ok(body)
     }
     fn has_in(&mut self, pipes: &mut Pipes) -> bool {
-        self.receiving_reply && self.fq.has_in(pipes)
+        self.receiving_reply && self.dealer.fq.has_in(pipes)
     }
     fn has_out(&mut self, pipes: &mut Pipes) -> bool {
-        !self.receiving_reply && self.lb.has_out(pipes)
+        !self.receiving_reply && self.dealer.lb.has_out(pipes)
     }
 }
 
