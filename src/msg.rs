@@ -453,6 +453,15 @@ where
     }
 }
 
+/// A frame with `body` and the MORE flag as given (envelope frames,
+/// delimiters, subscriptions).
+#[inline]
+pub(crate) fn frame(body: &[u8], more: bool) -> Message {
+    let mut msg = Message::from(body);
+    msg.set_more(more);
+    msg
+}
+
 impl Message {
     /// Converts anything message-like for sending: a mutated heap body is
     /// made shareable again (no copy), so a fan-out's clones do not copy it.

@@ -73,25 +73,15 @@ impl Pattern for Dealer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::msg::frame;
+    use crate::pattern::pipes::drain;
     use crate::pipe::{pipe_pair, PeerInfo, PipeEnd};
-
-    fn frame(body: &[u8], more: bool) -> Message {
-        let mut msg = Message::from(body);
-        msg.set_more(more);
-        msg
-    }
 
     fn peer(dealer: &mut Dealer, pipes: &mut Pipes, options: &Options) -> PipeEnd {
         let (near, far) = pipe_pair([0, 0], "inproc://dealer");
         let id = pipes.insert(near, PeerInfo { routing_id: None });
         dealer.attach(id, pipes, options);
         far
-    }
-
-    fn drain(end: &mut PipeEnd) -> Vec<Vec<u8>> {
-        std::iter::from_fn(|| end.read())
-            .map(|m| m.to_vec())
-            .collect()
     }
 
     #[test]

@@ -193,3 +193,11 @@ impl Pipes {
         !self.dead.is_empty()
     }
 }
+
+/// Reads every frame a pipe end holds (for the patterns' unit tests).
+#[cfg(test)]
+pub(crate) fn drain(end: &mut PipeEnd) -> Vec<Vec<u8>> {
+    std::iter::from_fn(|| end.read())
+        .map(|m| m.to_vec())
+        .collect()
+}

@@ -116,16 +116,11 @@ impl Pattern for Rep {
 
 #[cfg(test)]
 mod tests {
+    use crate::msg::frame;
     use bytes::Bytes;
 
     use super::*;
     use crate::pipe::{pipe_pair, PeerInfo, PipeEnd};
-
-    fn frame(body: &[u8], more: bool) -> Message {
-        let mut msg = Message::from(body);
-        msg.set_more(more);
-        msg
-    }
 
     /// A peer: our pipe's id and the peer's end of it.
     struct Peer(PipeId, PipeEnd);

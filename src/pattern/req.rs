@@ -21,7 +21,7 @@ use super::pipes::Pipes;
 use super::routing::random_u32;
 use super::Pattern;
 use crate::error::{Error, Result};
-use crate::msg::Message;
+use crate::msg::{frame, Message};
 use crate::pipe::PipeId;
 use crate::socket::options::Options;
 
@@ -55,12 +55,6 @@ impl Default for Req {
             request_id: random_u32(),
         }
     }
-}
-
-fn frame(body: &[u8], more: bool) -> Message {
-    let mut msg = Message::from(body);
-    msg.set_more(more);
-    msg
 }
 
 impl Req {

@@ -254,16 +254,12 @@ impl Pattern for Router {
 
 #[cfg(test)]
 mod tests {
+    use crate::msg::frame;
+    use crate::pattern::pipes::drain;
     use bytes::Bytes;
 
     use super::*;
     use crate::pipe::{pipe_pair, PeerInfo, PipeEnd};
-
-    fn frame(body: &[u8], more: bool) -> Message {
-        let mut msg = Message::from(body);
-        msg.set_more(more);
-        msg
-    }
 
     /// Attaches a peer with this identity (None: a pending connection);
     /// returns its pipe and the peer's end. `hwm` limits what we may queue.
@@ -307,12 +303,6 @@ mod tests {
                 return frames;
             }
         }
-    }
-
-    fn drain(end: &mut PipeEnd) -> Vec<Vec<u8>> {
-        std::iter::from_fn(|| end.read())
-            .map(|m| m.to_vec())
-            .collect()
     }
 
     #[test]

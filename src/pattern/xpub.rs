@@ -218,13 +218,8 @@ impl Pattern for XPub {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::msg::frame;
     use crate::pipe::{pipe_pair, PeerInfo, PipeEnd};
-
-    fn frame(body: &[u8], more: bool) -> Message {
-        let mut msg = Message::from(body);
-        msg.set_more(more);
-        msg
-    }
 
     /// An XPUB with one pipe per subscriber; returns the subscribers' ends.
     fn xpub_with(n: usize, options: &Options) -> (XPub, Pipes, Vec<PipeId>, Vec<PipeEnd>) {

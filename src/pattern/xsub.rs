@@ -164,25 +164,15 @@ impl Pattern for XSub {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::msg::frame;
+    use crate::pattern::pipes::drain;
     use crate::pipe::{pipe_pair, PeerInfo, PipeEnd};
-
-    fn frame(body: &[u8], more: bool) -> Message {
-        let mut msg = Message::from(body);
-        msg.set_more(more);
-        msg
-    }
 
     fn attach_one(xsub: &mut XSub, pipes: &mut Pipes) -> (PipeId, PipeEnd) {
         let (near, far) = pipe_pair([0, 0], "inproc://xsub");
         let id = pipes.insert(near, PeerInfo { routing_id: None });
         xsub.attach(id, pipes, &Options::default());
         (id, far)
-    }
-
-    fn drain(end: &mut PipeEnd) -> Vec<Vec<u8>> {
-        std::iter::from_fn(|| end.read())
-            .map(|m| m.to_vec())
-            .collect()
     }
 
     #[test]
