@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use crate::error::{Error, Result};
 use crate::mailbox::Mailbox;
-use crate::signal::lock;
+use crate::signaler::lock;
 use crate::socket::Socket;
 use crate::socket_type::SocketType;
 use crate::sync::{Arc, AtomicBool, Condvar, Mutex, Ordering};
@@ -59,7 +59,7 @@ impl Default for Context {
 impl Context {
     /// Creates a context. No thread is started.
     pub fn new() -> Context {
-        Context {
+        let context = Context {
             inner: Arc::new(CtxInner {
                 terminated: AtomicBool::new(false),
                 state: Mutex::new(CtxState {
@@ -70,7 +70,10 @@ impl Context {
                 }),
                 all_closed: Condvar::new(),
             }),
-        }
+        };
+        #[cfg(not(zactor_loom))]
+        live::register(&context.inner);
+        context
     }
 
     /// Creates a socket of the given type.
@@ -108,6 +111,40 @@ impl Context {
         Ok(())
     }
 }
+
+/// Every live context, so that a caught signal can wake every blocked
+/// socket in the process (`crate::signal`). Weak references: the registry
+/// never keeps a context alive. Not built under loom (no static loom types).
+#[cfg(not(zactor_loom))]
+mod live {
+    use super::CtxInner;
+    use crate::signaler::lock;
+    use crate::sync::{Arc, Mutex, Weak};
+
+    static CONTEXTS: Mutex<Vec<Weak<CtxInner>>> = Mutex::new(Vec::new());
+
+    /// Adds a new context, forgetting the ones that are gone.
+    pub(super) fn register(inner: &Arc<CtxInner>) {
+        let mut contexts = lock(&CONTEXTS);
+        contexts.retain(|weak| weak.strong_count() > 0);
+        contexts.push(Arc::downgrade(inner));
+    }
+
+    /// Notifies every open socket of every live context: each blocked call
+    /// wakes, and looks at why (here: the interruption count).
+    pub(crate) fn wake_every_socket() {
+        let contexts: Vec<Arc<CtxInner>> =
+            lock(&CONTEXTS).iter().filter_map(Weak::upgrade).collect();
+        for inner in contexts {
+            for mailbox in lock(&inner.state).sockets.values() {
+                mailbox.wake();
+            }
+        }
+    }
+}
+
+#[cfg(not(zactor_loom))]
+pub(crate) use live::wake_every_socket;
 
 impl CtxInner {
     /// Whether `destroy` has been called.

@@ -28,12 +28,17 @@ mod command;
 mod config;
 mod ctx;
 mod error;
+mod interruption;
 mod mailbox;
 mod msg;
 mod pattern;
 mod pipe;
 mod poll;
-mod signal;
+#[cfg(unix)]
+mod poller;
+#[cfg(all(unix, not(zactor_loom)))]
+pub mod signal;
+mod signaler;
 mod socket;
 mod socket_type;
 mod sync;
@@ -45,6 +50,8 @@ pub use ctx::Context;
 pub use error::{Error, Result};
 pub use msg::Message;
 pub use poll::{poll, PollEvents, PollItem, POLLERR, POLLIN, POLLOUT};
+#[cfg(unix)]
+pub use poller::{PollerEvent, Poller};
 pub use socket::{Mechanism, Sendable, Socket, DONTWAIT, SNDMORE};
 pub use socket_type::SocketType;
 pub use socket_type::SocketType::{

@@ -5,7 +5,7 @@
 //! crossbeam is not modelled, a mutex-protected deque through the shim.
 
 use crate::command::Command;
-use crate::signal::Signal;
+use crate::signaler::Signal;
 
 /// Commands for one socket, and its wake-up.
 #[derive(Debug)]
@@ -77,7 +77,7 @@ mod imp {
 #[cfg(zactor_loom)]
 mod imp {
     use crate::command::Command;
-    use crate::signal::lock;
+    use crate::signaler::lock;
     use crate::sync::Mutex;
     use std::collections::VecDeque;
 

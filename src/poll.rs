@@ -39,8 +39,9 @@ use std::ops::{BitAnd, BitOr, BitOrAssign};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
+use crate::interruption;
 use crate::mailbox::Mailbox;
-use crate::signal::{Signal, WatchId, Watcher};
+use crate::signaler::{Signal, WatchId, Watcher};
 use crate::socket::Socket;
 use crate::sync::Arc;
 
@@ -321,7 +322,7 @@ pub fn poll(items: &mut [PollItem<'_>], timeout: i64) -> Result<i32> {
         };
     }
     let mut fds = fd::FdSet::new(items)?;
-    if !items.iter().any(|item| item.socket().is_some()) {
+    if !items.iter().any(|item| item.socket().is_some()) && !signal_installed() {
         // Descriptors only: the kernel does all the waiting.
         loop {
             fds.poll(items, None, remaining_ms(deadline))?;
@@ -338,9 +339,14 @@ pub fn poll(items: &mut [PollItem<'_>], timeout: i64) -> Result<i32> {
     if ready > 0 || expired(deadline) {
         return Ok(ready);
     }
+    let epoch = interruption::epoch();
     let waker = Waker::for_this_thread(fds.is_empty())?;
     let _registrations = Registrations::new(items, &waker);
+    let _interruptible = guard_sleep(&waker);
     loop {
+        if interruption::interrupted_since(epoch) {
+            return Err(Error::EINTR);
+        }
         // Reset, then check: a wake-up after the reset stays pending.
         waker.reset();
         check_sockets(items)?;
@@ -361,6 +367,28 @@ pub fn poll(items: &mut [PollItem<'_>], timeout: i64) -> Result<i32> {
         }
     }
 }
+
+/// Whether caught signals interrupt polls (`crate::signal`).
+fn signal_installed() -> bool {
+    #[cfg(all(unix, not(zactor_loom)))]
+    {
+        crate::signal::installed()
+    }
+    #[cfg(not(all(unix, not(zactor_loom))))]
+    {
+        false
+    }
+}
+
+/// Makes a caught signal wake `waker` while the guard lives (a poll whose
+/// sockets alone would not be woken: one on descriptors only).
+#[cfg(all(unix, not(zactor_loom)))]
+pub(crate) fn guard_sleep(waker: &Waker) -> crate::signal::SleepGuard {
+    crate::signal::guard_sleep(|| Box::new(waker.clone()))
+}
+
+#[cfg(not(all(unix, not(zactor_loom))))]
+pub(crate) fn guard_sleep(_waker: &Waker) {}
 
 /// Sets the `revents` of every socket item from its readiness now.
 fn check_sockets(items: &mut [PollItem<'_>]) -> Result<()> {
@@ -421,7 +449,7 @@ fn sleep_until(deadline: Instant) {
 
 /// What wakes a waiting poller: the socket signals' watchers fire it.
 #[derive(Clone, Debug)]
-enum Waker {
+pub(crate) enum Waker {
     /// Sockets only: the poller parks on this signal.
     Park(Arc<Signal>),
     /// With native descriptors: the poller sleeps in `poll(2)`.
@@ -529,7 +557,7 @@ impl Drop for Registrations {
 
 /// Native descriptors through `poll(2)`.
 #[cfg(unix)]
-mod fd {
+pub(crate) mod fd {
     use std::cell::RefCell;
     use std::io::{ErrorKind, Read, Write};
     use std::os::unix::io::AsRawFd;
@@ -595,7 +623,7 @@ mod fd {
     }
 
     /// The `poll(2)` events for zmq events.
-    pub(super) fn interest(events: PollEvents) -> i16 {
+    pub(crate) fn interest(events: PollEvents) -> i16 {
         let mut bits = 0;
         if events.contains(POLLIN) {
             bits |= sys::POLLIN;
@@ -611,7 +639,7 @@ mod fd {
 
     /// zmq events for `poll(2)` events: anything beyond in, out and
     /// priority (`POLLERR`, `POLLHUP`, `POLLNVAL`) is an error, as libzmq.
-    pub(super) fn happened(revents: i16) -> PollEvents {
+    pub(crate) fn happened(revents: i16) -> PollEvents {
         let mut events = PollEvents::empty();
         if revents & sys::POLLIN != 0 {
             events |= POLLIN;
@@ -630,7 +658,7 @@ mod fd {
 
     /// Wakes a poller sleeping in `poll(2)`: a byte on a socket pair.
     #[derive(Debug)]
-    pub(super) struct FdWaker {
+    pub(crate) struct FdWaker {
         /// Set by the first wake-up since the poller's last reset; later
         /// ones skip the `write(2)`.
         pending: AtomicBool,
@@ -658,7 +686,7 @@ mod fd {
             })
         }
 
-        fn new() -> std::io::Result<FdWaker> {
+        pub(crate) fn new() -> std::io::Result<FdWaker> {
             let (tx, rx) = UnixStream::pair()?;
             tx.set_nonblocking(true)?;
             rx.set_nonblocking(true)?;
@@ -669,11 +697,11 @@ mod fd {
             })
         }
 
-        pub(super) fn fd(&self) -> RawFd {
+        pub(crate) fn fd(&self) -> RawFd {
             self.rx.as_raw_fd()
         }
 
-        pub(super) fn wake(&self) {
+        pub(crate) fn wake(&self) {
             // AcqRel: Release publishes the socket signal's NOTIFIED (set
             // before the watcher was called) to the Acquire in `reset`.
             if !self.pending.swap(true, Ordering::AcqRel) {
@@ -682,7 +710,7 @@ mod fd {
             }
         }
 
-        pub(super) fn reset(&self) {
+        pub(crate) fn reset(&self) {
             // Acquire pairs with the Release in `wake`: the check that
             // follows sees what the waker's notifier published. A wake-up
             // after this swap writes a byte that keeps `poll(2)` from

@@ -15,12 +15,13 @@ use std::time::Duration;
 use crate::command::Command;
 use crate::ctx::{Context, CtxInner};
 use crate::error::{Error, Result};
+use crate::interruption;
 use crate::mailbox::Mailbox;
 use crate::msg::Message;
 use crate::pattern::pipes::Pipes;
 use crate::pattern::{AnyPattern, Pattern, PatternOption};
 use crate::pipe::{PeerInfo, PipeEnd, PipeId};
-use crate::signal::{deadline_after, Spinner};
+use crate::signaler::{deadline_after, Spinner};
 use crate::socket_type::SocketType;
 use crate::sync::Arc;
 use crate::transport::{self, inproc, Endpoint};
@@ -482,8 +483,20 @@ impl Core {
         }
     }
 
-    fn wait(&mut self, deadline: Option<std::time::Instant>) -> Result<()> {
-        if !self.mailbox.signal().wait(deadline) {
+    /// Waits for a command, then handles it. `EAGAIN` at the deadline,
+    /// `EINTR` if a caught signal arrived since `epoch` (see
+    /// `crate::interruption`), `ETERM` once the context is terminated.
+    fn wait(&mut self, deadline: Option<std::time::Instant>, epoch: u64) -> Result<()> {
+        let woken = self.mailbox.signal().wait(deadline);
+        self.after_wake(woken, epoch)
+    }
+
+    /// What a blocked call does once its signal wait ends.
+    fn after_wake(&mut self, woken: bool, epoch: u64) -> Result<()> {
+        if interruption::interrupted_since(epoch) {
+            return Err(Error::EINTR);
+        }
+        if !woken {
             return Err(Error::EAGAIN);
         }
         self.drain_mailbox();
@@ -494,6 +507,7 @@ impl Core {
     fn send(&mut self, mut msg: Message, flags: i32) -> Result<()> {
         self.process_commands()?;
         let mut deadline = None;
+        let mut epoch = 0;
         let mut first_try = true;
         loop {
             match self.pattern.send(msg, &mut self.pipes, &self.options) {
@@ -515,9 +529,10 @@ impl Core {
             }
             if first_try {
                 deadline = deadline_after(timeout(self.options.sndtimeo));
+                epoch = interruption::epoch();
                 first_try = false;
             }
-            self.wait(deadline)?;
+            self.wait(deadline, epoch)?;
         }
     }
 
@@ -532,6 +547,7 @@ impl Core {
     fn recv(&mut self, flags: i32) -> Result<Message> {
         self.process_commands()?;
         let mut deadline = None;
+        let mut epoch = 0;
         let mut spinner = None;
         let mut spinning = true;
         loop {
@@ -552,6 +568,7 @@ impl Core {
             }
             let spinner = spinner.get_or_insert_with(|| {
                 deadline = deadline_after(timeout(self.options.rcvtimeo));
+                epoch = interruption::epoch();
                 Spinner::new(deadline)
             });
             if spinning {
@@ -566,11 +583,8 @@ impl Core {
                 }
                 continue;
             }
-            if !self.mailbox.signal().park_until(deadline) {
-                return Err(Error::EAGAIN);
-            }
-            self.drain_mailbox();
-            self.process_commands()?;
+            let woken = self.mailbox.signal().park_until(deadline);
+            self.after_wake(woken, epoch)?;
         }
     }
 

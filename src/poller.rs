@@ -1,0 +1,518 @@
+//! A persistent poll set: [`Poller`], in the spirit of libzmq's
+//! `zmq_poller` and CZMQ's `zpoller`.
+//!
+//! Members (sockets and native descriptors) are added once, each with a
+//! token of the caller's choosing, and [`Poller::wait`] returns the ready
+//! ones. Unlike [`crate::poll`], which registers a watcher on every socket
+//! at every call, a poller keeps its registrations, and a wake-up costs
+//! the same whether the set has one idle member or a thousand.
+//!
+//! # How a wait finds the ready members
+//!
+//! Every socket member has a watcher on its socket's signal. When the
+//! socket gets a command (a pipe woke up, a peer arrived or left, the
+//! context ended) the watcher pushes the member's slot onto the `woken`
+//! list (once: a per-member `queued` flag) and wakes the poller. A wait
+//! checks only:
+//!
+//! - the members on the `woken` list,
+//! - the members that were ready at the last wait (they stay ready until
+//!   the application drains them: level-triggered),
+//! - the members that wait for `POLLOUT` (a send can become possible by the
+//!   application's own doing, a REQ after its reply, with no command), and
+//! - the native descriptors, through one `poll(2)`.
+//!
+//! A member found not readable has had its pipes marked asleep by that
+//! very check, so the next message into it sends a command and wakes us:
+//! no wake-up is lost. The order (reset the waker, take the `woken` list,
+//! check) means a wake-up after the reset keeps the waker pending, and one
+//! before it left its slot on the list.
+//!
+//! Waiting itself: with no descriptor members the poller parks on a
+//! [`Signal`] (spin, then a futex park; sub-millisecond deadlines); with
+//! descriptors it sleeps in `poll(2)` with a self-pipe ([`FdWaker`]) added.
+
+use std::os::unix::io::RawFd;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::interruption;
+use crate::mailbox::Mailbox;
+use crate::poll::fd::{happened, interest, FdWaker};
+use crate::poll::{PollEvents, POLLIN, POLLOUT};
+use crate::signaler::{lock, Signal, WatchId, Watcher};
+use crate::socket::Socket;
+use crate::sync::{Arc, AtomicBool, Mutex, OnceLock, Ordering};
+use crate::sys;
+
+/// One ready member, as [`Poller::wait`] reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PollerEvent {
+    /// The token the member was added with.
+    pub token: usize,
+    /// What it is ready for (a subset of the events it was added with;
+    /// `POLLERR` may appear for a descriptor).
+    pub events: PollEvents,
+}
+
+/// A persistent set of sockets and native descriptors to wait on.
+///
+/// The sockets are borrowed for the poller's life (`'a`), as a
+/// [`crate::PollItem`] borrows its socket. A poller is used by one thread
+/// at a time, like its sockets.
+pub struct Poller<'a> {
+    /// Members by slot; `None` is a free slot.
+    members: Vec<Option<Member<'a>>>,
+    shared: Arc<Shared>,
+    /// Slots found ready at the last wait.
+    last_ready: Vec<usize>,
+    /// Per slot, the wait number at which it was last checked (dedupes a
+    /// slot that is both woken and was ready).
+    checked_at: Vec<u64>,
+    wait_count: u64,
+    /// The `poll(2)` set of the descriptor members, rebuilt when they change.
+    fds: Vec<sys::PollFd>,
+    /// The slot of each entry of `fds`.
+    fd_slots: Vec<usize>,
+    fds_dirty: bool,
+    /// Slots scratch space for the woken list.
+    woken_scratch: Vec<usize>,
+}
+
+impl std::fmt::Debug for Poller<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Poller")
+            .field("members", &self.len())
+            .finish()
+    }
+}
+
+struct Member<'a> {
+    target: Target<'a>,
+    events: PollEvents,
+    token: usize,
+}
+
+enum Target<'a> {
+    Socket {
+        socket: &'a Socket,
+        mailbox: Arc<Mailbox>,
+        watch: WatchId,
+        /// Shared with the watcher: whether the slot is on the woken list.
+        queued: Arc<AtomicBool>,
+    },
+    Fd(RawFd),
+}
+
+/// What the watchers share with the poller.
+#[derive(Debug)]
+struct Shared {
+    /// The poller parks here when it has no descriptor members.
+    park: Signal,
+    /// The self-pipe woken as well once the poller has descriptors.
+    fd_waker: OnceLock<Arc<FdWaker>>,
+    /// Slots whose socket was notified since the poller last looked.
+    woken: Mutex<Vec<usize>>,
+}
+
+impl Shared {
+    fn wake(&self) {
+        self.park.notify();
+        if let Some(waker) = self.fd_waker.get() {
+            waker.wake();
+        }
+    }
+}
+
+/// The watcher registered on a member socket's signal.
+#[derive(Debug)]
+struct MemberWatcher {
+    shared: Arc<Shared>,
+    slot: usize,
+    /// Whether `slot` is on the woken list already.
+    queued: Arc<AtomicBool>,
+}
+
+impl Watcher for MemberWatcher {
+    fn wake(&self) {
+        // Acquire/Release: the poller clears the flag (Release) before it
+        // checks the socket; a notifier that sees it clear queues the slot
+        // again, one that sees it set knows a check is still to come.
+        if !self.queued.swap(true, Ordering::AcqRel) {
+            lock(&self.shared.woken).push(self.slot);
+        }
+        self.shared.wake();
+    }
+}
+
+/// Wakes the whole poller (for the signal module's sleeper registry).
+#[derive(Debug)]
+struct SharedWatcher(Arc<Shared>);
+
+impl Watcher for SharedWatcher {
+    fn wake(&self) {
+        self.0.wake();
+    }
+}
+
+impl Default for Poller<'_> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<'a> Poller<'a> {
+    /// An empty poller.
+    pub fn new() -> Self {
+        Poller {
+            members: Vec::new(),
+            shared: Arc::new(Shared {
+                park: Signal::new(),
+                fd_waker: OnceLock::new(),
+                woken: Mutex::new(Vec::new()),
+            }),
+            last_ready: Vec::new(),
+            checked_at: Vec::new(),
+            wait_count: 0,
+            fds: Vec::new(),
+            fd_slots: Vec::new(),
+            fds_dirty: false,
+            woken_scratch: Vec::new(),
+        }
+    }
+
+    /// The number of members.
+    pub fn len(&self) -> usize {
+        self.members.iter().flatten().count()
+    }
+
+    /// Whether the poller has no members.
+    pub fn is_empty(&self) -> bool {
+        self.members.iter().all(Option::is_none)
+    }
+
+    /// Adds `socket`, waiting for `events`, reported with `token`. `EINVAL`
+    /// if the socket is a member already.
+    pub fn add(&mut self, socket: &'a Socket, events: PollEvents, token: usize) -> Result<()> {
+        if self.find_socket(socket).is_some() {
+            return Err(Error::EINVAL);
+        }
+        let slot = self.free_slot();
+        let mailbox = socket.mailbox();
+        let queued = Arc::new(AtomicBool::new(true));
+        let watch = mailbox.signal().watch(Box::new(MemberWatcher {
+            shared: self.shared.clone(),
+            slot,
+            queued: queued.clone(),
+        }));
+        self.members[slot] = Some(Member {
+            target: Target::Socket {
+                socket,
+                mailbox,
+                watch,
+                queued,
+            },
+            events,
+            token,
+        });
+        // A new member is checked at the next wait.
+        self.last_ready.push(slot);
+        Ok(())
+    }
+
+    /// Adds a native descriptor, waiting for `events`, reported with
+    /// `token`. `EINVAL` if it is a member already; the descriptor's errors
+    /// (`POLLERR`) are always reported.
+    pub fn add_fd(&mut self, fd: RawFd, events: PollEvents, token: usize) -> Result<()> {
+        if self.find_fd(fd).is_some() {
+            return Err(Error::EINVAL);
+        }
+        if self.shared.fd_waker.get().is_none() {
+            let waker = FdWaker::new()
+                .map_err(|e| e.raw_os_error().map_or(Error::EMFILE, Error::from_raw))?;
+            // The poller alone sets it, once: it cannot be set already.
+            let _ = self.shared.fd_waker.set(Arc::new(waker));
+        }
+        let slot = self.free_slot();
+        self.members[slot] = Some(Member {
+            target: Target::Fd(fd),
+            events,
+            token,
+        });
+        self.fds_dirty = true;
+        Ok(())
+    }
+
+    /// Changes the events `socket` is waited for. `EINVAL` if it is not a
+    /// member.
+    pub fn modify(&mut self, socket: &Socket, events: PollEvents) -> Result<()> {
+        let slot = self.find_socket(socket).ok_or(Error::EINVAL)?;
+        self.set_events(slot, events);
+        self.last_ready.push(slot);
+        Ok(())
+    }
+
+    /// Changes the events a descriptor is waited for. `EINVAL` if it is
+    /// not a member.
+    pub fn modify_fd(&mut self, fd: RawFd, events: PollEvents) -> Result<()> {
+        let slot = self.find_fd(fd).ok_or(Error::EINVAL)?;
+        self.set_events(slot, events);
+        self.fds_dirty = true;
+        Ok(())
+    }
+
+    /// Removes `socket`. `EINVAL` if it is not a member.
+    pub fn remove(&mut self, socket: &Socket) -> Result<()> {
+        let slot = self.find_socket(socket).ok_or(Error::EINVAL)?;
+        self.release(slot);
+        Ok(())
+    }
+
+    /// Removes a descriptor. `EINVAL` if it is not a member.
+    pub fn remove_fd(&mut self, fd: RawFd) -> Result<()> {
+        let slot = self.find_fd(fd).ok_or(Error::EINVAL)?;
+        self.release(slot);
+        self.fds_dirty = true;
+        Ok(())
+    }
+
+    /// Waits until at least one member is ready or `timeout_ms` passes
+    /// (negative: forever; 0: just look), as `zmq_poller_wait_all`. Fills
+    /// `events` (cleared first) with the ready members and returns how
+    /// many; 0 on timeout. `ETERM` once a member socket's context is
+    /// terminated, `EINTR` when a caught signal arrives (`crate::signal`).
+    pub fn wait(&mut self, events: &mut Vec<PollerEvent>, timeout_ms: i64) -> Result<usize> {
+        let deadline = u64::try_from(timeout_ms)
+            .ok()
+            .and_then(|ms| Instant::now().checked_add(Duration::from_millis(ms)));
+        self.wait_until(events, deadline)
+    }
+
+    /// [`wait`](Self::wait) with a deadline (`None`: forever), to the
+    /// resolution of the OS timer rather than whole milliseconds when the
+    /// poller has no descriptors.
+    pub fn wait_until(
+        &mut self,
+        events: &mut Vec<PollerEvent>,
+        deadline: Option<Instant>,
+    ) -> Result<usize> {
+        events.clear();
+        if self.fds_dirty {
+            self.rebuild_fds();
+        }
+        let epoch = interruption::epoch();
+        // First look: no reset, no registration to make; a busy poller finds
+        // its work at once.
+        self.check(events)?;
+        self.poll_fds(events, Some(Duration::ZERO))?;
+        if !events.is_empty() || expired(deadline) {
+            return Ok(events.len());
+        }
+        #[cfg(not(zactor_loom))]
+        let _interruptible = crate::signal::guard_sleep(|| {
+            Box::new(SharedWatcher(self.shared.clone())) as Box<dyn Watcher>
+        });
+        loop {
+            if interruption::interrupted_since(epoch) {
+                return Err(Error::EINTR);
+            }
+            // Reset, then check: a wake-up after the reset stays pending.
+            self.shared.park.take();
+            if let Some(waker) = self.shared.fd_waker.get() {
+                waker.reset();
+            }
+            self.check(events)?;
+            let wait = if events.is_empty() {
+                remaining(deadline)
+            } else {
+                Some(Duration::ZERO)
+            };
+            if self.has_fds() {
+                self.poll_fds(events, wait)?;
+            } else if events.is_empty() {
+                self.shared.park.wait(deadline);
+            }
+            if !events.is_empty() || expired(deadline) {
+                return Ok(events.len());
+            }
+        }
+    }
+
+    /// Checks the candidate sockets; pushes the ready ones.
+    fn check(&mut self, events: &mut Vec<PollerEvent>) -> Result<()> {
+        self.wait_count += 1;
+        let now = self.wait_count;
+        let mut candidates = std::mem::take(&mut self.woken_scratch);
+        candidates.clear();
+        candidates.append(&mut lock(&self.shared.woken));
+        candidates.append(&mut self.last_ready);
+        // Members waiting for POLLOUT may become writable with no command.
+        for (slot, member) in self.members.iter().enumerate() {
+            if let Some(member) = member {
+                if member.events.contains(POLLOUT) && matches!(member.target, Target::Socket { .. })
+                {
+                    candidates.push(slot);
+                }
+            }
+        }
+        let mut result = Ok(());
+        for &slot in &candidates {
+            let Some(Some(member)) = self.members.get(slot) else {
+                continue; // removed since it was queued
+            };
+            if self.checked_at[slot] == now {
+                continue;
+            }
+            self.checked_at[slot] = now;
+            let Target::Socket { socket, queued, .. } = &member.target else {
+                continue;
+            };
+            // Clear before checking: a notification after this queues the
+            // slot again (see `MemberWatcher::wake`). Release pairs with the
+            // AcqRel swap there.
+            queued.store(false, Ordering::Release);
+            let (readable, writable) = match socket.readiness() {
+                Ok(readiness) => readiness,
+                Err(error) => {
+                    result = Err(error);
+                    break;
+                }
+            };
+            let mut ready = PollEvents::empty();
+            if readable {
+                ready |= POLLIN;
+            }
+            if writable {
+                ready |= POLLOUT;
+            }
+            let ready = ready & member.events;
+            if !ready.is_empty() {
+                events.push(PollerEvent {
+                    token: member.token,
+                    events: ready,
+                });
+                self.last_ready.push(slot);
+            }
+        }
+        self.woken_scratch = candidates;
+        result
+    }
+
+    fn has_fds(&self) -> bool {
+        !self.fd_slots.is_empty()
+    }
+
+    /// One `poll(2)` over the descriptor members (and the waker, when it may
+    /// sleep): `wait` `Some(ZERO)` only looks, `None` sleeps until woken.
+    fn poll_fds(&mut self, events: &mut Vec<PollerEvent>, wait: Option<Duration>) -> Result<()> {
+        if self.fd_slots.is_empty() {
+            return Ok(());
+        }
+        let sleeps = wait != Some(Duration::ZERO);
+        let waker_fd = self.shared.fd_waker.get().map(|waker| waker.fd());
+        let members = self.fd_slots.len();
+        self.fds.truncate(members);
+        if sleeps {
+            if let Some(fd) = waker_fd {
+                self.fds.push(sys::PollFd::new(fd, sys::POLLIN));
+            }
+        }
+        for entry in &mut self.fds {
+            entry.revents = 0;
+        }
+        sys::poll(&mut self.fds, timeout_ms(wait))
+            .map_err(|e| e.raw_os_error().map_or(Error::EFAULT, Error::from_raw))?;
+        for (entry, &slot) in self.fds.iter().zip(&self.fd_slots) {
+            if entry.revents == 0 {
+                continue;
+            }
+            if let Some(Some(member)) = self.members.get(slot) {
+                let ready = happened(entry.revents) & (member.events | crate::POLLERR);
+                if !ready.is_empty() {
+                    events.push(PollerEvent {
+                        token: member.token,
+                        events: ready,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn rebuild_fds(&mut self) {
+        self.fds.clear();
+        self.fd_slots.clear();
+        for (slot, member) in self.members.iter().enumerate() {
+            if let Some(Member {
+                target: Target::Fd(fd),
+                events,
+                ..
+            }) = member
+            {
+                self.fds.push(sys::PollFd::new(*fd, interest(*events)));
+                self.fd_slots.push(slot);
+            }
+        }
+        self.fds_dirty = false;
+    }
+
+    fn free_slot(&mut self) -> usize {
+        if let Some(slot) = self.members.iter().position(Option::is_none) {
+            return slot;
+        }
+        self.members.push(None);
+        self.checked_at.push(0);
+        self.members.len() - 1
+    }
+
+    fn set_events(&mut self, slot: usize, events: PollEvents) {
+        if let Some(Some(member)) = self.members.get_mut(slot) {
+            member.events = events;
+        }
+    }
+
+    fn release(&mut self, slot: usize) {
+        if let Some(member) = self.members[slot].take() {
+            if let Target::Socket { mailbox, watch, .. } = member.target {
+                mailbox.signal().unwatch(watch);
+            }
+        }
+        self.last_ready.retain(|&each| each != slot);
+    }
+
+    fn find_socket(&self, socket: &Socket) -> Option<usize> {
+        self.members.iter().position(|member| {
+            matches!(member, Some(Member { target: Target::Socket { socket: s, .. }, .. }) if std::ptr::eq(*s, socket))
+        })
+    }
+
+    fn find_fd(&self, fd: RawFd) -> Option<usize> {
+        self.members.iter().position(
+            |member| matches!(member, Some(Member { target: Target::Fd(f), .. }) if *f == fd),
+        )
+    }
+}
+
+impl Drop for Poller<'_> {
+    fn drop(&mut self) {
+        for slot in 0..self.members.len() {
+            self.release(slot);
+        }
+    }
+}
+
+fn expired(deadline: Option<Instant>) -> bool {
+    deadline.is_some_and(|deadline| Instant::now() >= deadline)
+}
+
+fn remaining(deadline: Option<Instant>) -> Option<Duration> {
+    deadline.map(|deadline| deadline.saturating_duration_since(Instant::now()))
+}
+
+/// `poll(2)`'s timeout: whole milliseconds rounded up, -1 for forever.
+fn timeout_ms(wait: Option<Duration>) -> i32 {
+    match wait {
+        None => -1,
+        Some(wait) => i32::try_from(wait.as_nanos().div_ceil(1_000_000)).unwrap_or(i32::MAX),
+    }
+}
