@@ -28,6 +28,8 @@ mod command;
 mod config;
 mod ctx;
 mod error;
+#[cfg(unix)]
+mod fd_waker;
 mod interruption;
 mod mailbox;
 mod msg;

@@ -39,6 +39,8 @@ use std::ops::{BitAnd, BitOr, BitOrAssign};
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
+#[cfg(unix)]
+use crate::fd_waker::FdWaker;
 use crate::interruption;
 use crate::mailbox::Mailbox;
 use crate::signaler::{Signal, WatchId, Watcher};
@@ -454,7 +456,7 @@ pub(crate) enum Waker {
     Park(Arc<Signal>),
     /// With native descriptors: the poller sleeps in `poll(2)`.
     #[cfg(unix)]
-    Fd(Arc<fd::FdWaker>),
+    Fd(Arc<FdWaker>),
 }
 
 impl Waker {
@@ -466,7 +468,7 @@ impl Waker {
         }
         #[cfg(unix)]
         {
-            fd::FdWaker::for_this_thread().map(Waker::Fd)
+            fd::waker_for_this_thread().map(Waker::Fd)
         }
         #[cfg(not(unix))]
         {
@@ -559,13 +561,11 @@ impl Drop for Registrations {
 #[cfg(unix)]
 pub(crate) mod fd {
     use std::cell::RefCell;
-    use std::io::{ErrorKind, Read, Write};
-    use std::os::unix::io::AsRawFd;
-    use std::os::unix::net::UnixStream;
 
     use super::{PollEvents, PollItem, RawFd, Target, POLLERR, POLLIN, POLLOUT};
     use crate::error::{Error, Result};
-    use crate::sync::{Arc, AtomicBool, Ordering};
+    use crate::fd_waker::FdWaker;
+    use crate::sync::Arc;
     use crate::sys;
 
     /// The `poll(2)` set of a poll's descriptor items, plus room for the
@@ -656,75 +656,21 @@ pub(crate) mod fd {
         events
     }
 
-    /// Wakes a poller sleeping in `poll(2)`: a byte on a socket pair.
-    #[derive(Debug)]
-    pub(crate) struct FdWaker {
-        /// Set by the first wake-up since the poller's last reset; later
-        /// ones skip the `write(2)`.
-        pending: AtomicBool,
-        tx: UnixStream,
-        rx: UnixStream,
-    }
-
     thread_local! {
         static FD_WAKER: RefCell<Option<Arc<FdWaker>>> = const { RefCell::new(None) };
     }
 
-    impl FdWaker {
-        pub(super) fn for_this_thread() -> Result<Arc<FdWaker>> {
-            FD_WAKER.with(|cell| {
-                let mut cell = cell.borrow_mut();
-                if let Some(waker) = &*cell {
-                    return Ok(waker.clone());
-                }
-                let waker = Arc::new(
-                    FdWaker::new()
-                        .map_err(|e| e.raw_os_error().map_or(Error::EMFILE, Error::from_raw))?,
-                );
-                *cell = Some(waker.clone());
-                Ok(waker)
-            })
-        }
-
-        pub(crate) fn new() -> std::io::Result<FdWaker> {
-            let (tx, rx) = UnixStream::pair()?;
-            tx.set_nonblocking(true)?;
-            rx.set_nonblocking(true)?;
-            Ok(FdWaker {
-                pending: AtomicBool::new(false),
-                tx,
-                rx,
-            })
-        }
-
-        pub(crate) fn fd(&self) -> RawFd {
-            self.rx.as_raw_fd()
-        }
-
-        pub(crate) fn wake(&self) {
-            // AcqRel: Release publishes the socket signal's NOTIFIED (set
-            // before the watcher was called) to the Acquire in `reset`.
-            if !self.pending.swap(true, Ordering::AcqRel) {
-                // A full buffer (WouldBlock) means a byte is waiting already.
-                let _ = (&self.tx).write(&[1]);
+    /// This thread's poll waker, created on first use.
+    pub(super) fn waker_for_this_thread() -> Result<Arc<FdWaker>> {
+        FD_WAKER.with(|cell| {
+            let mut cell = cell.borrow_mut();
+            if let Some(waker) = &*cell {
+                return Ok(waker.clone());
             }
-        }
-
-        pub(crate) fn reset(&self) {
-            // Acquire pairs with the Release in `wake`: the check that
-            // follows sees what the waker's notifier published. A wake-up
-            // after this swap writes a byte that keeps `poll(2)` from
-            // sleeping; one whose byte we drain below was already seen.
-            self.pending.swap(false, Ordering::Acquire);
-            let mut buf = [0u8; 64];
-            loop {
-                match (&self.rx).read(&mut buf) {
-                    Ok(n) if n == buf.len() => continue,
-                    Err(e) if e.kind() == ErrorKind::Interrupted => continue,
-                    _ => return,
-                }
-            }
-        }
+            let waker = Arc::new(FdWaker::new()?);
+            *cell = Some(waker.clone());
+            Ok(waker)
+        })
     }
 }
 

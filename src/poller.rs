@@ -38,7 +38,8 @@ use std::time::{Duration, Instant};
 use crate::error::{Error, Result};
 use crate::interruption;
 use crate::mailbox::Mailbox;
-use crate::poll::fd::{happened, interest, FdWaker};
+use crate::fd_waker::FdWaker;
+use crate::poll::fd::{happened, interest};
 use crate::poll::{PollEvents, POLLIN, POLLOUT};
 use crate::signaler::{lock, Signal, WatchId, Watcher};
 use crate::socket::Socket;
@@ -228,8 +229,7 @@ impl<'a> Poller<'a> {
             return Err(Error::EINVAL);
         }
         if self.shared.fd_waker.get().is_none() {
-            let waker = FdWaker::new()
-                .map_err(|e| e.raw_os_error().map_or(Error::EMFILE, Error::from_raw))?;
+            let waker = FdWaker::new()?;
             // The poller alone sets it, once: it cannot be set already.
             let _ = self.shared.fd_waker.set(Arc::new(waker));
         }

@@ -8,6 +8,8 @@
 
 mod accessors;
 pub(crate) mod options;
+#[cfg(unix)]
+mod ready_fd;
 
 use std::cell::RefCell;
 use std::time::Duration;
@@ -93,6 +95,9 @@ pub(crate) struct Core {
     bound: Vec<String>,
     last_endpoint: String,
     rcvmore: bool,
+    /// The descriptor of `get_fd`, once asked for.
+    #[cfg(unix)]
+    ready_fd: Option<ready_fd::ReadyFd>,
 }
 
 /// The types CONFLATE applies to (libzmq: single-part patterns only).
@@ -128,6 +133,8 @@ impl Socket {
                 bound: Vec::new(),
                 last_endpoint: String::new(),
                 rcvmore: false,
+                #[cfg(unix)]
+                ready_fd: None,
             }),
             ctx,
         })
@@ -296,7 +303,24 @@ impl Socket {
         let readable = core.pattern.has_in(&mut core.pipes);
         let writable = core.pattern.has_out(&mut core.pipes);
         core.reap_dead();
+        core.sync_ready_fd();
         Ok((readable, writable))
+    }
+
+    /// A descriptor that is readable while the socket has a message to
+    /// receive (level-triggered; see the module `ready_fd` for the exact
+    /// contract), for other event loops: mio, tokio's `AsyncFd`, epoll.
+    /// Created on first call; the socket owns and closes it.
+    #[cfg(unix)]
+    pub fn get_fd(&self) -> Result<std::os::unix::io::RawFd> {
+        let mut core = self.core();
+        core.check_alive()?;
+        if core.ready_fd.is_none() {
+            let fd = ready_fd::ReadyFd::new(&core.mailbox)?;
+            core.ready_fd = Some(fd);
+            core.sync_ready_fd();
+        }
+        Ok(core.ready_fd.as_ref().map_or(-1, |fd| fd.fd()))
     }
 
     /// The socket's mailbox, whose signal a poller watches (`crate::poll`).
@@ -504,7 +528,14 @@ impl Core {
     }
 
     #[inline]
-    fn send(&mut self, mut msg: Message, flags: i32) -> Result<()> {
+    fn send(&mut self, msg: Message, flags: i32) -> Result<()> {
+        let result = self.send_inner(msg, flags);
+        self.sync_ready_fd();
+        result
+    }
+
+    #[inline]
+    fn send_inner(&mut self, mut msg: Message, flags: i32) -> Result<()> {
         self.process_commands()?;
         let mut deadline = None;
         let mut epoch = 0;
@@ -545,6 +576,13 @@ impl Core {
     /// flush wakes us) before the thread parks.
     #[inline]
     fn recv(&mut self, flags: i32) -> Result<Message> {
+        let result = self.recv_inner(flags);
+        self.sync_ready_fd();
+        result
+    }
+
+    #[inline]
+    fn recv_inner(&mut self, flags: i32) -> Result<Message> {
         self.process_commands()?;
         let mut deadline = None;
         let mut epoch = 0;
@@ -588,6 +626,33 @@ impl Core {
         }
     }
 
+    /// Keeps the `get_fd` descriptor level-triggered (see `ready_fd`).
+    #[inline]
+    fn sync_ready_fd(&mut self) {
+        #[cfg(unix)]
+        if self.ready_fd.is_some() {
+            self.sync_ready_fd_slow();
+        }
+    }
+
+    #[cfg(unix)]
+    #[cold]
+    fn sync_ready_fd_slow(&mut self) {
+        if self.process_commands().is_err() {
+            return; // terminated: the descriptor stays readable
+        }
+        let Core {
+            pattern,
+            pipes,
+            ready_fd,
+            ..
+        } = self;
+        if let Some(fd) = ready_fd {
+            fd.sync(|| pattern.has_in(pipes));
+        }
+        self.reap_dead();
+    }
+
     /// Bookkeeping for a frame about to be returned.
     #[inline]
     fn received(&mut self, mut msg: Message) -> Message {
@@ -609,6 +674,16 @@ impl Core {
 }
 
 use crate::command::NewPipe;
+
+#[cfg(unix)]
+impl std::os::unix::io::AsRawFd for Socket {
+    /// [`Socket::get_fd`]; -1 (an invalid descriptor, which `poll(2)`
+    /// reports as `POLLNVAL`) if it cannot be created or the context is
+    /// terminated. zmq 0.10 panics there instead.
+    fn as_raw_fd(&self) -> std::os::unix::io::RawFd {
+        self.get_fd().unwrap_or(-1)
+    }
+}
 
 impl Drop for Core {
     fn drop(&mut self) {
