@@ -29,10 +29,10 @@ pub(crate) struct FdWaker {
 impl FdWaker {
     /// A waker with its socket pair (non-blocking, close-on-exec).
     pub(crate) fn new() -> Result<FdWaker> {
-    Self::open().map_err(|e| e.raw_os_error().map_or(Error::EMFILE, Error::from_raw))
-}
+        Self::open().map_err(|e| e.raw_os_error().map_or(Error::EMFILE, Error::from_raw))
+    }
 
-fn open() -> std::io::Result<FdWaker> {
+    fn open() -> std::io::Result<FdWaker> {
         let (tx, rx) = UnixStream::pair()?;
         tx.set_nonblocking(true)?;
         rx.set_nonblocking(true)?;

@@ -53,7 +53,7 @@ pub use error::{Error, Result};
 pub use msg::Message;
 pub use poll::{poll, PollEvents, PollItem, POLLERR, POLLIN, POLLOUT};
 #[cfg(unix)]
-pub use poller::{PollerEvent, Poller};
+pub use poller::{Poller, PollerEvent};
 pub use socket::{Mechanism, Sendable, Socket, DONTWAIT, SNDMORE};
 pub use socket_type::SocketType;
 pub use socket_type::SocketType::{

@@ -341,12 +341,11 @@ pub fn poll(items: &mut [PollItem<'_>], timeout: i64) -> Result<i32> {
     if ready > 0 || expired(deadline) {
         return Ok(ready);
     }
-    let epoch = interruption::epoch();
     let waker = Waker::for_this_thread(fds.is_empty())?;
     let _registrations = Registrations::new(items, &waker);
     let _interruptible = guard_sleep(&waker);
     loop {
-        if interruption::interrupted_since(epoch) {
+        if interruption::interrupted() {
             return Err(Error::EINTR);
         }
         // Reset, then check: a wake-up after the reset stays pending.

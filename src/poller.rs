@@ -36,9 +36,9 @@ use std::os::unix::io::RawFd;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
+use crate::fd_waker::FdWaker;
 use crate::interruption;
 use crate::mailbox::Mailbox;
-use crate::fd_waker::FdWaker;
 use crate::poll::fd::{happened, interest};
 use crate::poll::{PollEvents, POLLIN, POLLOUT};
 use crate::signaler::{lock, Signal, WatchId, Watcher};
@@ -300,7 +300,6 @@ impl<'a> Poller<'a> {
         if self.fds_dirty {
             self.rebuild_fds();
         }
-        let epoch = interruption::epoch();
         // First look: no reset, no registration to make; a busy poller finds
         // its work at once.
         self.check(events)?;
@@ -313,7 +312,7 @@ impl<'a> Poller<'a> {
             Box::new(SharedWatcher(self.shared.clone())) as Box<dyn Watcher>
         });
         loop {
-            if interruption::interrupted_since(epoch) {
+            if interruption::interrupted() {
                 return Err(Error::EINTR);
             }
             // Reset, then check: a wake-up after the reset stays pending.

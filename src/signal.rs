@@ -4,17 +4,21 @@
 //! behaviour in every thread: when SIGINT or SIGTERM arrives,
 //! [`interrupted`] turns true, and every blocking `send`, `recv` or `poll`
 //! in progress returns `EINTR` promptly (as a libzmq call does when a
-//! signal interrupts it); a [`crate::Loop`] ends. Calls made afterwards
-//! behave normally; a program checks [`interrupted`] to decide to leave,
-//! as the guide's `interrupt.c` checks `s_interrupted`.
+//! signal interrupts it). Until [`reset`], every call that would block
+//! fails with `EINTR` at once too (as CZMQ's `zsys_interrupted` makes its
+//! calls return), so the whole program winds down with no race against a
+//! signal that lands just before a call blocks; calls that need not block
+//! (`DONTWAIT`, a message already waiting) work as usual. A program checks
+//! [`interrupted`] to tell Ctrl-C from other errors, as the guide's
+//! `interrupt.c` checks `s_interrupted`.
 //!
 //! A program that does not install it keeps the default behaviour (the
 //! process dies on Ctrl-C).
 //!
 //! # How
 //!
-//! signal-hook's handler only writes to a self-pipe (the async-signal-safe
-//! way, as the guide's `interrupt.c` does). A small thread, `zactor-signal`,
+//! signal-hook's pipe handler only writes a byte to a self-pipe (the
+//! async-signal-safe way, as the guide's `interrupt.c` does). A small thread, `zactor-signal`,
 //! reads it, bumps the interruption count (`crate::interruption`) and then,
 //! in ordinary thread context, wakes every socket of every live context
 //! and every sleeping poller. Each woken call sees the count changed since
@@ -26,8 +30,6 @@ use crate::sync::{AtomicBool, Mutex, Ordering};
 
 /// Whether [`install`] has succeeded.
 static INSTALLED: AtomicBool = AtomicBool::new(false);
-/// Whether a caught signal arrived (since install, or the last [`reset`]).
-static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 /// Pollers asleep outside any socket's signal (descriptors only), to wake
 /// on a signal; by registration id.
 static SLEEPERS: Mutex<Sleepers> = Mutex::new(Sleepers {
@@ -50,16 +52,27 @@ pub fn install() -> Result<()> {
     if INSTALLED.load(Ordering::Relaxed) {
         return Ok(());
     }
-    let mut signals = signal_hook::iterator::Signals::new([
-        signal_hook::consts::SIGINT,
-        signal_hook::consts::SIGTERM,
-    ])
-    .map_err(|_| Error::EINVAL)?;
+    // The self-pipe: the handler writes a byte (async-signal-safe), the
+    // thread below reads it in ordinary thread context.
+    let (mut pipe_read, pipe_write) =
+        std::os::unix::net::UnixStream::pair().map_err(|_| Error::EMFILE)?;
+    let for_term = pipe_write.try_clone().map_err(|_| Error::EMFILE)?;
+    signal_hook::low_level::pipe::register(signal_hook::consts::SIGINT, pipe_write)
+        .map_err(|_| Error::EINVAL)?;
+    signal_hook::low_level::pipe::register(signal_hook::consts::SIGTERM, for_term)
+        .map_err(|_| Error::EINVAL)?;
     crate::sync::thread::Builder::new()
         .name("zactor-signal".into())
         .spawn(move || {
-            for _ in signals.forever() {
-                deliver();
+            use std::io::Read;
+            let mut buffer = [0u8; 16];
+            loop {
+                match pipe_read.read(&mut buffer) {
+                    Ok(0) => return, // the write ends are gone
+                    Ok(_) => deliver(),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => return,
+                }
             }
         })
         .map_err(|_| Error::EINVAL)?;
@@ -71,23 +84,19 @@ pub fn install() -> Result<()> {
 /// Whether SIGINT or SIGTERM has arrived since [`install`] (or since the
 /// last [`reset`]).
 pub fn interrupted() -> bool {
-    // Acquire pairs with the Release in `deliver`.
-    INTERRUPTED.load(Ordering::Acquire)
+    crate::interruption::interrupted()
 }
 
-/// Forgets a caught signal: [`interrupted`] is false again.
+/// Forgets a caught signal: [`interrupted`] is false again, and blocking
+/// calls block again.
 pub fn reset() {
-    // Relaxed: a flag for the program's own logic; nothing is published
-    // with it.
-    INTERRUPTED.store(false, Ordering::Relaxed);
+    crate::interruption::clear();
 }
 
 /// Records a caught signal and wakes every sleeper. Run on the
 /// `zactor-signal` thread (or by tests through [`raise_for_test`]).
 fn deliver() {
-    // Release pairs with the Acquire in `interrupted`.
-    INTERRUPTED.store(true, Ordering::Release);
-    crate::interruption::interrupt();
+    crate::interruption::set();
     crate::ctx::wake_every_socket();
     for (_, sleeper) in &lock(&SLEEPERS).list {
         sleeper.wake();

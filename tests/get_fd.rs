@@ -39,7 +39,10 @@ fn readable_exactly_while_a_message_waits() {
         assert_eq!(zmq::poll(&mut items, LONG_MS).unwrap(), 1);
         for i in 0..3 {
             assert!(readable(fd), "level-triggered: message {i} still waits");
-            assert_eq!(pull.recv_string(zmq::DONTWAIT).unwrap().unwrap(), format!("{i}"));
+            assert_eq!(
+                pull.recv_string(zmq::DONTWAIT).unwrap().unwrap(),
+                format!("{i}")
+            );
         }
         assert!(!readable(fd), "drained: not readable");
         assert_eq!(pull.recv_msg(zmq::DONTWAIT), Err(zmq::Error::EAGAIN));
@@ -100,7 +103,9 @@ fn burst_sender(
 fn busy(rounds: u32) -> u64 {
     let mut x = 1u64;
     for i in 0..rounds {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(u64::from(i));
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(u64::from(i));
     }
     std::hint::black_box(x)
 }
@@ -172,7 +177,8 @@ fn mio_edge_triggered_drain_loses_nothing() {
                 bursts_started += 1;
                 busy(20_000);
             }
-            poll.poll(&mut events, Some(Duration::from_secs(10))).unwrap();
+            poll.poll(&mut events, Some(Duration::from_secs(10)))
+                .unwrap();
             assert!(!events.is_empty(), "lost wake-up");
             // Edge-triggered: receive until EAGAIN.
             loop {

@@ -508,16 +508,19 @@ impl Core {
     }
 
     /// Waits for a command, then handles it. `EAGAIN` at the deadline,
-    /// `EINTR` if a caught signal arrived since `epoch` (see
-    /// `crate::interruption`), `ETERM` once the context is terminated.
-    fn wait(&mut self, deadline: Option<std::time::Instant>, epoch: u64) -> Result<()> {
+    /// `EINTR` once a caught signal arrived (see `crate::interruption`),
+    /// `ETERM` once the context is terminated.
+    fn wait(&mut self, deadline: Option<std::time::Instant>) -> Result<()> {
+        if interruption::interrupted() {
+            return Err(Error::EINTR);
+        }
         let woken = self.mailbox.signal().wait(deadline);
-        self.after_wake(woken, epoch)
+        self.after_wake(woken)
     }
 
     /// What a blocked call does once its signal wait ends.
-    fn after_wake(&mut self, woken: bool, epoch: u64) -> Result<()> {
-        if interruption::interrupted_since(epoch) {
+    fn after_wake(&mut self, woken: bool) -> Result<()> {
+        if interruption::interrupted() {
             return Err(Error::EINTR);
         }
         if !woken {
@@ -538,7 +541,6 @@ impl Core {
     fn send_inner(&mut self, mut msg: Message, flags: i32) -> Result<()> {
         self.process_commands()?;
         let mut deadline = None;
-        let mut epoch = 0;
         let mut first_try = true;
         loop {
             match self.pattern.send(msg, &mut self.pipes, &self.options) {
@@ -560,10 +562,9 @@ impl Core {
             }
             if first_try {
                 deadline = deadline_after(timeout(self.options.sndtimeo));
-                epoch = interruption::epoch();
                 first_try = false;
             }
-            self.wait(deadline, epoch)?;
+            self.wait(deadline)?;
         }
     }
 
@@ -585,7 +586,6 @@ impl Core {
     fn recv_inner(&mut self, flags: i32) -> Result<Message> {
         self.process_commands()?;
         let mut deadline = None;
-        let mut epoch = 0;
         let mut spinner = None;
         let mut spinning = true;
         loop {
@@ -606,7 +606,6 @@ impl Core {
             }
             let spinner = spinner.get_or_insert_with(|| {
                 deadline = deadline_after(timeout(self.options.rcvtimeo));
-                epoch = interruption::epoch();
                 Spinner::new(deadline)
             });
             if spinning {
@@ -621,8 +620,11 @@ impl Core {
                 }
                 continue;
             }
+            if interruption::interrupted() {
+                return Err(Error::EINTR);
+            }
             let woken = self.mailbox.signal().park_until(deadline);
-            self.after_wake(woken, epoch)?;
+            self.after_wake(woken)?;
         }
     }
 
