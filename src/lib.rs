@@ -79,4 +79,5 @@ pub fn has(capability: &str) -> Option<bool> {
 #[doc(hidden)]
 pub mod __loom {
     pub use crate::pipe::loom_api::*;
+    pub use crate::poller::loom_api::*;
 }

@@ -117,12 +117,48 @@ struct Shared {
 }
 
 impl Shared {
+    fn new() -> Self {
+        Shared {
+            park: Signal::new(),
+            fd_waker: OnceLock::new(),
+            woken: Mutex::new(Vec::new()),
+        }
+    }
+
     fn wake(&self) {
         self.park.notify();
         if let Some(waker) = self.fd_waker.get() {
             waker.wake();
         }
     }
+
+    /// Step 1 of a pass: forget the wake-ups seen so far. One that comes
+    /// after this stays pending and ends the sleep at once.
+    fn reset(&self) {
+        self.park.take();
+        if let Some(waker) = self.fd_waker.get() {
+            waker.reset();
+        }
+    }
+
+    /// Step 2: take the slots woken so far (a wake-up before the reset
+    /// left its slot here).
+    fn take_woken(&self, into: &mut Vec<usize>) {
+        into.append(&mut lock(&self.woken));
+    }
+}
+
+/// Step 3, per candidate member, before looking at its socket: let the next
+/// notification queue the slot again (see `MemberWatcher::wake`).
+fn start_check(queued: &AtomicBool) {
+    // A swap, not a store, and AcqRel: when a notifier's swap in
+    // `MemberWatcher::wake` came first (it found the flag still set, so it
+    // queued nothing), ours reads its write and synchronizes with it, so
+    // the check that follows sees what the notifier published before
+    // notifying. A plain store would let the check miss it while the
+    // slot was never queued: a lost wake-up, found by the loom model
+    // `poll_wake`.
+    queued.swap(false, Ordering::AcqRel);
 }
 
 /// The watcher registered on a member socket's signal.
@@ -147,9 +183,11 @@ impl Watcher for MemberWatcher {
 }
 
 /// Wakes the whole poller (for the signal module's sleeper registry).
+#[cfg(not(zactor_loom))]
 #[derive(Debug)]
 struct SharedWatcher(Arc<Shared>);
 
+#[cfg(not(zactor_loom))]
 impl Watcher for SharedWatcher {
     fn wake(&self) {
         self.0.wake();
@@ -167,11 +205,7 @@ impl<'a> Poller<'a> {
     pub fn new() -> Self {
         Poller {
             members: Vec::new(),
-            shared: Arc::new(Shared {
-                park: Signal::new(),
-                fd_waker: OnceLock::new(),
-                woken: Mutex::new(Vec::new()),
-            }),
+            shared: Arc::new(Shared::new()),
             last_ready: Vec::new(),
             checked_at: Vec::new(),
             wait_count: 0,
@@ -316,10 +350,7 @@ impl<'a> Poller<'a> {
                 return Err(Error::EINTR);
             }
             // Reset, then check: a wake-up after the reset stays pending.
-            self.shared.park.take();
-            if let Some(waker) = self.shared.fd_waker.get() {
-                waker.reset();
-            }
+            self.shared.reset();
             self.check(events)?;
             let wait = if events.is_empty() {
                 remaining(deadline)
@@ -343,7 +374,7 @@ impl<'a> Poller<'a> {
         let now = self.wait_count;
         let mut candidates = std::mem::take(&mut self.woken_scratch);
         candidates.clear();
-        candidates.append(&mut lock(&self.shared.woken));
+        self.shared.take_woken(&mut candidates);
         candidates.append(&mut self.last_ready);
         // Members waiting for POLLOUT may become writable with no command.
         for (slot, member) in self.members.iter().enumerate() {
@@ -366,10 +397,7 @@ impl<'a> Poller<'a> {
             let Target::Socket { socket, queued, .. } = &member.target else {
                 continue;
             };
-            // Clear before checking: a notification after this queues the
-            // slot again (see `MemberWatcher::wake`). Release pairs with the
-            // AcqRel swap there.
-            queued.store(false, Ordering::Release);
+            start_check(queued);
             let (readable, writable) = match socket.readiness() {
                 Ok(readiness) => readiness,
                 Err(error) => {
@@ -513,5 +541,89 @@ fn timeout_ms(wait: Option<Duration>) -> i32 {
     match wait {
         None => -1,
         Some(wait) => i32::try_from(wait.as_nanos().div_ceil(1_000_000)).unwrap_or(i32::MAX),
+    }
+}
+
+/// The poller's wake-up protocol as the loom models in `loom-tests/` see
+/// it (built only under `--cfg zactor_loom`, reached as `zactor::__loom`):
+/// the real `Signal`, `MemberWatcher`, `Shared` and the three steps of a
+/// pass, with a socket's readiness reduced to whatever the model checks.
+#[cfg(zactor_loom)]
+#[allow(unreachable_pub)]
+pub mod loom_api {
+    use super::{start_check, MemberWatcher, Shared};
+    use crate::signaler::{Signal, WatchId};
+    use crate::sync::{Arc, AtomicBool};
+
+    /// A socket's signal (what a command to the socket notifies).
+    pub struct SocketSignal(Arc<Signal>);
+
+    impl SocketSignal {
+        /// A new signal.
+        pub fn new() -> Self {
+            SocketSignal(Arc::new(Signal::new()))
+        }
+
+        /// What sending a command to the socket does.
+        pub fn notify(&self) {
+            self.0.notify();
+        }
+    }
+
+    impl Clone for SocketSignal {
+        fn clone(&self) -> Self {
+            SocketSignal(self.0.clone())
+        }
+    }
+
+    /// A poller with one socket member.
+    pub struct PollerModel {
+        shared: Arc<Shared>,
+        queued: Arc<AtomicBool>,
+        socket: SocketSignal,
+        watch: WatchId,
+    }
+
+    impl PollerModel {
+        /// Adds the member as `Poller::add` does (slot 0, queued for its
+        /// first check).
+        pub fn add(socket: &SocketSignal) -> Self {
+            let shared = Arc::new(Shared::new());
+            let queued = Arc::new(AtomicBool::new(true));
+            let watch = socket.0.watch(Box::new(MemberWatcher {
+                shared: shared.clone(),
+                slot: 0,
+                queued: queued.clone(),
+            }));
+            PollerModel {
+                shared,
+                queued,
+                socket: socket.clone(),
+                watch,
+            }
+        }
+
+        /// Steps 1 to 3 of a pass: reset, take the woken slots, and start
+        /// the member's check. Returns the woken slots; the caller then
+        /// looks at the socket's readiness.
+        pub fn begin_pass(&self) -> Vec<usize> {
+            self.shared.reset();
+            let mut woken = Vec::new();
+            self.shared.take_woken(&mut woken);
+            start_check(&self.queued);
+            woken
+        }
+
+        /// Sleeps until woken (the sockets-only wait: park on the poller's
+        /// signal).
+        pub fn sleep(&self) {
+            self.shared.park.wait(None);
+        }
+    }
+
+    impl Drop for PollerModel {
+        fn drop(&mut self) {
+            self.socket.0.unwatch(self.watch);
+        }
     }
 }

@@ -18,15 +18,15 @@
 //!
 //! Watching without losing a wake-up is a store-load handshake (Dekker):
 //! the poller stores `has_watchers` then loads `state`; a notifier stores
-//! `state` then loads `has_watchers`. With all four operations `SeqCst`, at
-//! least one side sees the other's store: either the notifier wakes the
-//! watcher, or `watch` (and so the poller's next readiness check) sees
-//! `NOTIFIED`.
+//! `state` then loads `has_watchers`, each with a `SeqCst` fence between
+//! its store and its load. So at least one side sees the other's store:
+//! either the notifier wakes the watcher, or `watch` (and so the poller's
+//! next readiness check) sees `NOTIFIED`.
 
 use std::time::{Duration, Instant};
 
 use crate::config::{SPINS_PER_YIELD, SPIN_BEFORE_PARK, SPIN_ROUNDS_PER_CLOCK_READ};
-use crate::sync::{spin_loop, thread, AtomicBool, AtomicU8, Mutex, Ordering};
+use crate::sync::{fence, spin_loop, thread, AtomicBool, AtomicU8, Mutex, Ordering};
 
 const IDLE: u8 = 0;
 const NOTIFIED: u8 = 1;
@@ -85,17 +85,21 @@ impl Signal {
         // Release publishes whatever the notifier wrote before (a command, a
         // flag) to the waiter's Acquire when it consumes NOTIFIED; Acquire
         // pairs with the waiter's Release when it announced PARKED, so the
-        // `waiter` it stored is visible (the mutex orders it too). SeqCst
-        // (the same `xchg` as AcqRel on x86, the same `swpal` on AArch64)
-        // adds the store half of the handshake with `watch`.
-        if self.state.swap(NOTIFIED, Ordering::SeqCst) == PARKED {
+        // `waiter` it stored is visible (the mutex orders it too).
+        if self.state.swap(NOTIFIED, Ordering::AcqRel) == PARKED {
             if let Some(thread) = &*lock(&self.waiter) {
                 thread.unpark();
             }
         }
-        // SeqCst: the load half of the handshake; pairs with the SeqCst
-        // store in `watch` (see the module doc).
-        if self.has_watchers.load(Ordering::SeqCst) {
+        // The handshake with `watch` (see the module doc): store `state`,
+        // fence, load `has_watchers`; `watch` stores `has_watchers`,
+        // fences, loads `state`. Two SeqCst fences order the pairs, so at
+        // least one side sees the other's store. Fences rather than SeqCst
+        // accesses because loom models SeqCst fences exactly but treats
+        // SeqCst accesses as AcqRel (the `poll_wake` model needs it).
+        fence(Ordering::SeqCst);
+        // Relaxed: ordered by the fence above.
+        if self.has_watchers.load(Ordering::Relaxed) {
             self.wake_watchers();
         }
     }
@@ -115,13 +119,15 @@ impl Signal {
         let mut watchers = lock(&self.watchers);
         let id = WatchId(watchers.next_id);
         watchers.next_id += 1;
-        // SeqCst: the store half of the handshake with `notify`'s SeqCst
-        // load; a notifier that holds the lock after us sees the entry.
-        self.has_watchers.store(true, Ordering::SeqCst);
-        // SeqCst: the load half; pairs with `notify`'s SeqCst swap. Seeing
-        // NOTIFIED here also means the owner's next `take` sees it (read-read
+        // Relaxed store, SeqCst fence, then the load: the handshake with
+        // `notify` (its store of `state`, fence, load of `has_watchers`).
+        // A notifier that takes the lock after us sees the entry.
+        self.has_watchers.store(true, Ordering::Relaxed);
+        fence(Ordering::SeqCst);
+        // Acquire: seeing NOTIFIED, we also see what the notifier published
+        // before it; the owner's next `take` sees it too (read-read
         // coherence), so the wake-up below is only a courtesy.
-        if self.state.load(Ordering::SeqCst) == NOTIFIED {
+        if self.state.load(Ordering::Acquire) == NOTIFIED {
             watcher.wake();
         }
         watchers.list.push((id, watcher));
