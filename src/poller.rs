@@ -19,7 +19,8 @@
 //! - the members that were ready at the last wait (they stay ready until
 //!   the application drains them: level-triggered),
 //! - the members that wait for `POLLOUT` (a send can become possible by the
-//!   application's own doing, a REQ after its reply, with no command), and
+//!   application's own doing, a REQ after its reply, with no command; kept
+//!   in their own list, so a set of readers never scans its members), and
 //! - the native descriptors, through one `poll(2)`.
 //!
 //! A member found not readable has had its pipes marked asleep by that
@@ -76,6 +77,8 @@ pub struct Poller<'a> {
     /// The slot of each entry of `fds`.
     fd_slots: Vec<usize>,
     fds_dirty: bool,
+    /// Socket members waiting for `POLLOUT`, checked at every pass.
+    writers: Vec<usize>,
     /// Slots scratch space for the woken list.
     woken_scratch: Vec<usize>,
 }
@@ -212,6 +215,7 @@ impl<'a> Poller<'a> {
             fds: Vec::new(),
             fd_slots: Vec::new(),
             fds_dirty: false,
+            writers: Vec::new(),
             woken_scratch: Vec::new(),
         }
     }
@@ -252,6 +256,7 @@ impl<'a> Poller<'a> {
         });
         // A new member is checked at the next wait.
         self.last_ready.push(slot);
+        self.update_writers(slot);
         Ok(())
     }
 
@@ -283,6 +288,7 @@ impl<'a> Poller<'a> {
         let slot = self.find_socket(socket).ok_or(Error::EINVAL)?;
         self.set_events(slot, events);
         self.last_ready.push(slot);
+        self.update_writers(slot);
         Ok(())
     }
 
@@ -377,14 +383,7 @@ impl<'a> Poller<'a> {
         self.shared.take_woken(&mut candidates);
         candidates.append(&mut self.last_ready);
         // Members waiting for POLLOUT may become writable with no command.
-        for (slot, member) in self.members.iter().enumerate() {
-            if let Some(member) = member {
-                if member.events.contains(POLLOUT) && matches!(member.target, Target::Socket { .. })
-                {
-                    candidates.push(slot);
-                }
-            }
-        }
+        candidates.extend_from_slice(&self.writers);
         let mut result = Ok(());
         for &slot in &candidates {
             let Some(Some(member)) = self.members.get(slot) else {
@@ -505,6 +504,17 @@ impl<'a> Poller<'a> {
             }
         }
         self.last_ready.retain(|&each| each != slot);
+        self.writers.retain(|&each| each != slot);
+    }
+
+    /// Keeps `writers` in line with a socket member's events.
+    fn update_writers(&mut self, slot: usize) {
+        self.writers.retain(|&each| each != slot);
+        if let Some(Some(member)) = self.members.get(slot) {
+            if member.events.contains(POLLOUT) && matches!(member.target, Target::Socket { .. }) {
+                self.writers.push(slot);
+            }
+        }
     }
 
     fn find_socket(&self, socket: &Socket) -> Option<usize> {

@@ -13,6 +13,10 @@
 //! - PAIR round trip of one byte, µs: mean and median of every round trip.
 //! - PUB→100 SUBs, a thread each, 64 B at the default HWM: deliveries/s, with
 //!   the share dropped.
+//! - Polling (zactor and libzmq only): a send waking a thread blocked in
+//!   `zmq::poll` (half a poll-to-poll PAIR round trip), the same with 1000
+//!   idle sockets in the echo side's poll set, and zactor's `Poller` with
+//!   1, 100 and 1000 members next to `zmq::poll` over as many items.
 //!
 //! Placements (the machines are 2-vCPU VMs where waking a thread parked on the
 //! other vCPU costs ~30 µs): "same", every thread on core 0; "split", the
@@ -22,7 +26,7 @@
 //! then again, for `COMPARE_ROUNDS` rounds (default 5); the table shows
 //! medians over rounds, so a noisy neighbour hits every side alike.
 //! `COMPARE_PLACEMENTS=same,split,none` adds the unpinned placement;
-//! `COMPARE_WORKLOADS=thr,rtt,fan` (or `thr64`, `thr64k`) and `COMPARE_IMPLS=zactor,libzmq,...`
+//! `COMPARE_WORKLOADS=thr,rtt,fan,poll` (or `thr64`, `thr64k`) and `COMPARE_IMPLS=zactor,libzmq,...`
 //! narrow a run (to profile one side, say).
 
 use std::collections::BTreeMap;
@@ -557,6 +561,13 @@ enum Metric {
     PairMedian,
     FanOutRate,
     FanOutDropped,
+    /// A send waking a thread blocked in poll: half a poll-to-poll round trip.
+    PollWake,
+    /// The same with the echo side polling 1000 idle sockets besides.
+    PollWake1000,
+    /// zactor's `Poller` (libzmq: `zmq::poll` over as many items) with
+    /// this many members, all idle but one: half a round trip.
+    PollerWake(usize),
 }
 
 impl Metric {
@@ -568,6 +579,9 @@ impl Metric {
             Metric::PairMedian => "PAIR 1 B round trip, median µs".into(),
             Metric::FanOutRate => format!("PUB→{FAN_OUT_SUBSCRIBERS} SUB, deliveries/s"),
             Metric::FanOutDropped => format!("PUB→{FAN_OUT_SUBSCRIBERS} SUB, % dropped"),
+            Metric::PollWake => "send → poll wake-up, median µs".into(),
+            Metric::PollWake1000 => "send → poll wake-up, 1000 idle + 1, median µs".into(),
+            Metric::PollerWake(n) => format!("send → Poller wake-up, {n} members, median µs"),
         }
     }
 
@@ -580,7 +594,11 @@ impl Metric {
                     format!("{:.0} k", value / 1e3)
                 }
             }
-            Metric::PairMean | Metric::PairMedian => format!("{value:.2}"),
+            Metric::PairMean
+            | Metric::PairMedian
+            | Metric::PollWake
+            | Metric::PollWake1000
+            | Metric::PollerWake(_) => format!("{value:.2}"),
             Metric::FanOutDropped => format!("{value:.1}"),
         }
     }
@@ -665,6 +683,117 @@ fn run_round(name: &'static str, placement: Placement, results: &mut Results) {
         record(Metric::FanOutRate, fan.rate);
         record(Metric::FanOutDropped, 100.0 * fan.dropped);
     }
+    if wanted("COMPARE_WORKLOADS", "poll") {
+        // Only zactor and libzmq poll; a wake-up is half a round trip.
+        type PollRtt = fn(usize, Duration, Placement) -> RoundTrips;
+        let poll_rtt: Option<PollRtt> = match name {
+            "zactor" => Some(zactor_side::poll_round_trip),
+            "libzmq" => Some(libzmq_side::poll_round_trip),
+            _ => None,
+        };
+        let half_median = |trips: RoundTrips| {
+            let per: Vec<f64> = trips.iter().map(|d| micros(*d) / 2.0).collect();
+            median(&per)
+        };
+        if let Some(poll_rtt) = poll_rtt {
+            record(Metric::PollWake, half_median(poll_rtt(0, RTT_DURATION, placement)));
+            record(
+                Metric::PollWake1000,
+                half_median(poll_rtt(1000, RTT_DURATION, placement)),
+            );
+            for members in POLLER_MEMBERS {
+                let trips = if name == "zactor" {
+                    zactor_poller::round_trip(members - 1, RTT_DURATION, placement)
+                } else {
+                    poll_rtt(members - 1, RTT_DURATION, placement)
+                };
+                record(Metric::PollerWake(members), half_median(trips));
+            }
+        }
+    }
+}
+
+/// Member counts of the Poller rows.
+const POLLER_MEMBERS: [usize; 3] = [1, 100, 1000];
+
+/// zactor's persistent `Poller` (the zmq crate has no `zmq_poller`; libzmq
+/// runs `zmq::poll` over as many items instead).
+mod zactor_poller {
+    use std::thread;
+    use std::time::{Duration, Instant};
+
+    use zactor as zmq;
+
+    use super::{pin, unique_endpoint, Placement, RoundTrips, PING, STOP};
+
+    /// `poll_round_trip` with the echo side waiting in a `Poller` that
+    /// holds `idle` idle sockets besides the busy one.
+    pub fn round_trip(idle: usize, duration: Duration, placement: Placement) -> RoundTrips {
+        let ctx = zmq::Context::new();
+        let addr = unique_endpoint("poller-pair");
+        let echo_socket = ctx.socket(zmq::PAIR).expect("socket");
+        echo_socket.bind(&addr).expect("bind");
+        let client = ctx.socket(zmq::PAIR).expect("socket");
+        client.connect(&addr).expect("connect");
+        let idle_sockets: Vec<zmq::Socket> = (0..idle)
+            .map(|_| {
+                let s = ctx.socket(zmq::PULL).expect("socket");
+                s.bind(&unique_endpoint("poller-idle")).expect("bind");
+                s
+            })
+            .collect();
+        let echo = thread::spawn(move || {
+            pin(placement.core(false));
+            let mut poller = zmq::Poller::new();
+            for (i, s) in idle_sockets.iter().enumerate() {
+                poller.add(s, zmq::POLLIN, i + 1).expect("add");
+            }
+            poller.add(&echo_socket, zmq::POLLIN, 0).expect("add");
+            let mut events = Vec::new();
+            loop {
+                poller.wait(&mut events, -1).expect("wait");
+                if !events.iter().any(|e| e.token == 0) {
+                    continue;
+                }
+                let msg = echo_socket.recv_msg(0).expect("recv");
+                let stop = msg[0] == STOP;
+                echo_socket.send(msg, 0).expect("send");
+                if stop {
+                    return;
+                }
+            }
+        });
+        let timed = thread::spawn(move || {
+            pin(placement.core(true));
+            let mut poller = zmq::Poller::new();
+            poller.add(&client, zmq::POLLIN, 0).expect("add");
+            let mut events = Vec::new();
+            let mut samples = RoundTrips::with_capacity(1 << 16);
+            let until = Instant::now() + duration;
+            let mut warm_up = super::WARM_UP_ROUND_TRIPS;
+            loop {
+                let sent = Instant::now();
+                client.send(&[PING][..], 0).expect("send");
+                poller.wait(&mut events, -1).expect("wait");
+                client.recv_msg(0).expect("recv");
+                let now = Instant::now();
+                if warm_up > 0 {
+                    warm_up -= 1;
+                } else {
+                    samples.push(now - sent);
+                    if now >= until {
+                        break;
+                    }
+                }
+            }
+            client.send(&[STOP][..], 0).expect("send");
+            client.recv_msg(0).expect("recv");
+            drop(poller);
+            samples
+        });
+        echo.join().expect("echo");
+        timed.join().expect("client")
+    }
 }
 
 /// Whether the comma-separated list in environment variable `var` names
@@ -713,6 +842,11 @@ fn print_table(results: &Results, placements: &[Placement]) {
         Metric::PairMedian,
         Metric::FanOutRate,
         Metric::FanOutDropped,
+        Metric::PollWake,
+        Metric::PollWake1000,
+        Metric::PollerWake(POLLER_MEMBERS[0]),
+        Metric::PollerWake(POLLER_MEMBERS[1]),
+        Metric::PollerWake(POLLER_MEMBERS[2]),
     ];
     for metric in metrics {
         for &placement in placements {
@@ -782,6 +916,20 @@ fn print_bars(results: &Results, placements: &[Placement]) {
             "PAIR RTT mean, same core ≤ 0.9× libzmq".into(),
             ratio(Metric::PairMean, Placement::Same, "libzmq"),
             &|r| r <= 0.9,
+        );
+    }
+    if placements.contains(&Placement::Same) {
+        check(
+            "poll wake-up, same core ≤ 1.0× libzmq".into(),
+            ratio(Metric::PollWake, Placement::Same, "libzmq"),
+            &|r| r <= 1.0,
+        );
+    }
+    if placements.contains(&Placement::Split) {
+        check(
+            "poll wake-up median, split ≤ 1/10 libzmq".into(),
+            ratio(Metric::PollWake, Placement::Split, "libzmq"),
+            &|r| r <= 0.1,
         );
     }
     if placements.contains(&Placement::Split) {

@@ -187,3 +187,69 @@ pub fn fan_out(subscribers: usize, window: Duration, placement: Placement) -> Fa
     let (start, published) = publisher.join().expect("publisher");
     FanOut::from_results(start, published, subscribers, &results)
 }
+
+/// PAIR ping-pong where both sides wait in `zmq::poll` before each receive
+/// (the echo side among `idle` idle bound PULL sockets): each round trip
+/// is two wake-ups of a thread blocked in poll by a send on another.
+pub fn poll_round_trip(idle: usize, duration: Duration, placement: Placement) -> RoundTrips {
+    let ctx = zmq::Context::new();
+    let addr = unique_endpoint("poll-pair");
+    let echo_socket = socket(&ctx, zmq::PAIR);
+    echo_socket.bind(&addr).expect("bind");
+    let client = socket(&ctx, zmq::PAIR);
+    client.connect(&addr).expect("connect");
+    let idle_sockets: Vec<zmq::Socket> = (0..idle)
+        .map(|_| {
+            let s = socket(&ctx, zmq::PULL);
+            s.bind(&unique_endpoint("poll-idle")).expect("bind");
+            s
+        })
+        .collect();
+    let echo = thread::spawn(move || {
+        pin(placement.core(false));
+        loop {
+            let mut items: Vec<zmq::PollItem> = idle_sockets
+                .iter()
+                .map(|s| s.as_poll_item(zmq::POLLIN))
+                .collect();
+            items.push(echo_socket.as_poll_item(zmq::POLLIN));
+            zmq::poll(&mut items, -1).expect("poll");
+            if !items[idle].is_readable() {
+                continue;
+            }
+            let msg = echo_socket.recv_msg(0).expect("recv");
+            let stop = msg[0] == STOP;
+            echo_socket.send(msg, 0).expect("send");
+            if stop {
+                return;
+            }
+        }
+    });
+    let timed = thread::spawn(move || {
+        pin(placement.core(true));
+        let mut samples = RoundTrips::with_capacity(1 << 16);
+        let until = Instant::now() + duration;
+        let mut warm_up = super::WARM_UP_ROUND_TRIPS;
+        loop {
+            let sent = Instant::now();
+            client.send(&[PING][..], 0).expect("send");
+            let mut items = [client.as_poll_item(zmq::POLLIN)];
+            zmq::poll(&mut items, -1).expect("poll");
+            client.recv_msg(0).expect("recv");
+            let now = Instant::now();
+            if warm_up > 0 {
+                warm_up -= 1;
+            } else {
+                samples.push(now - sent);
+                if now >= until {
+                    break;
+                }
+            }
+        }
+        client.send(&[STOP][..], 0).expect("send");
+        client.recv_msg(0).expect("recv");
+        samples
+    });
+    echo.join().expect("echo");
+    timed.join().expect("client")
+}
