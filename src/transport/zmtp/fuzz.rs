@@ -28,8 +28,20 @@ const WANTED_SLACK: usize = 64 * 1024;
 
 /// Runs `data` through a connection; returns normally whatever the bytes.
 pub(crate) fn run(data: &[u8]) {
+    let _ = run_with_outcome(data);
+}
+
+/// How far a run got (for the tests: seeds must reach traffic).
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Outcome {
+    ready: bool,
+    messages: usize,
+    failed: bool,
+}
+
+fn run_with_outcome(data: &[u8]) -> Outcome {
     let Some((&control, peer_bytes)) = data.split_first() else {
-        return;
+        return Outcome::default();
     };
     let socket_type =
         SocketType::from_raw(i32::from(control & 0x0f) % 12).unwrap_or(SocketType::PAIR);
@@ -53,7 +65,7 @@ pub(crate) fn run(data: &[u8]) {
         stream.extend_from_slice(&ready);
     }
     stream.extend_from_slice(peer_bytes);
-    drive(socket_type, max_msg_size, &stream, piece);
+    drive(socket_type, max_msg_size, &stream, piece)
 }
 
 /// A socket type ours accepts (PAIR when there is none: the handshake then
@@ -65,7 +77,7 @@ fn compatible_peer(ours: SocketType) -> SocketType {
         .unwrap_or(SocketType::PAIR)
 }
 
-fn drive(socket_type: SocketType, max_msg_size: i64, stream: &[u8], piece: usize) {
+fn drive(socket_type: SocketType, max_msg_size: i64, stream: &[u8], piece: usize) -> Outcome {
     let mut conn = Connection::new(ConnectionConfig {
         socket_type,
         identity: Bytes::from_static(b"fuzz"),
@@ -73,13 +85,18 @@ fn drive(socket_type: SocketType, max_msg_size: i64, stream: &[u8], piece: usize
     });
     let mut buf = BytesMut::new();
     let mut delivered = 0usize;
+    let mut outcome = Outcome::default();
     for chunk in stream.chunks(piece) {
         buf.extend_from_slice(chunk);
         assert!(conn.wanted(buf.len()) <= buf.len().max(WANTED_SLACK));
         loop {
             match conn.receive(&mut buf) {
-                Ok(Some(Inbound::Message(msg))) => delivered += msg.len(),
+                Ok(Some(Inbound::Message(msg))) => {
+                    delivered += msg.len();
+                    outcome.messages += 1;
+                }
                 Ok(Some(Inbound::Ready(_))) => {
+                    outcome.ready = true;
                     // Exercise the sending side too.
                     let mut first = Message::from("\x01topic");
                     first.set_more(true);
@@ -89,7 +106,10 @@ fn drive(socket_type: SocketType, max_msg_size: i64, stream: &[u8], piece: usize
                 }
                 Ok(Some(Inbound::Ping { .. } | Inbound::Pong { .. })) => {}
                 Ok(None) => break,
-                Err(_) => return,
+                Err(_) => {
+                    outcome.failed = true;
+                    return outcome;
+                }
             }
         }
         // Write everything out, as a socket would.
@@ -99,6 +119,7 @@ fn drive(socket_type: SocketType, max_msg_size: i64, stream: &[u8], piece: usize
         assert!(conn.encoder().is_empty());
     }
     assert!(delivered <= stream.len());
+    outcome
 }
 
 #[cfg(test)]
@@ -116,6 +137,25 @@ mod tests {
             run(&[control, 0x04, 0x05, 0x04, b'P', b'I', b'N', b'G', 0, 0]);
         }
         run(&[]);
+    }
+
+    #[test]
+    fn the_seed_corpus_and_past_crashes_replay() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fuzz/seeds/zmtp_decoder");
+        let mut replayed = 0;
+        for entry in std::fs::read_dir(&dir).expect("fuzz/seeds/zmtp_decoder") {
+            let path = entry.unwrap().path();
+            let outcome = run_with_outcome(&std::fs::read(&path).unwrap());
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            if name != "maxmsg" {
+                assert!(
+                    outcome.ready && outcome.messages >= 3,
+                    "{name}: {outcome:?}"
+                );
+            }
+            replayed += 1;
+        }
+        assert!(replayed >= 6, "{replayed} files in {}", dir.display());
     }
 
     #[test]
