@@ -45,6 +45,8 @@ pub(crate) mod frame;
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) mod fuzz;
 pub(crate) mod greeting;
+#[cfg(all(test, feature = "compare"))]
+mod interop;
 pub(crate) mod null;
 pub(crate) mod subscription;
 
