@@ -20,7 +20,7 @@ use std::fmt;
 use bytes::{BufMut, Bytes, BytesMut};
 
 use super::frame::FrameHeader;
-use super::ZmtpError;
+use super::{ZmtpError, UNNAMED};
 
 /// `READY`: the NULL mechanism's handshake command, carrying metadata.
 pub(crate) const READY: &str = "READY";
@@ -159,7 +159,7 @@ impl Command {
     /// Decodes a command frame's body.
     pub(crate) fn decode(body: Bytes) -> Result<Command, ZmtpError> {
         let Some(&name_len) = body.first() else {
-            return Err(ZmtpError::malformed("", "empty command frame"));
+            return Err(ZmtpError::malformed(UNNAMED, "empty command frame"));
         };
         let name_len = usize::from(name_len);
         let Some(name) = body.get(1..1 + name_len) else {

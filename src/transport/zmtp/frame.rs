@@ -12,7 +12,7 @@
 
 use bytes::BufMut;
 
-use super::ZmtpError;
+use super::{ZmtpError, UNNAMED};
 
 /// More frames of this message follow.
 pub(crate) const MORE: u8 = 0x01;
@@ -109,10 +109,10 @@ impl FrameHeader {
         let command = flags & COMMAND != 0;
         let more = flags & MORE != 0;
         if command && more {
-            return Err(ZmtpError::MalformedCommand {
-                command: String::new(),
-                reason: "a command frame has the MORE flag",
-            });
+            return Err(ZmtpError::malformed(
+                UNNAMED,
+                "a command frame has the MORE flag",
+            ));
         }
         let (size, len) = if flags & LONG != 0 {
             let Some(octets) = input.get(1..LONG_HEADER_LEN) else {

@@ -68,6 +68,9 @@ pub(crate) use subscription::Subscription;
 
 use crate::socket_type::SocketType;
 
+/// The name shown for a command whose name could not be read.
+pub(crate) const UNNAMED: &str = "(unnamed)";
+
 /// Why a ZMTP connection cannot go on. Every variant is fatal for the
 /// connection: the transport closes it (after sending
 /// [`error_reply`](ZmtpError::error_reply), if any).

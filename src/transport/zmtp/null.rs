@@ -120,7 +120,7 @@ impl NullHandshake {
                     _ => {
                         return Err(ZmtpError::IncompatibleSocketType {
                             ours: self.socket_type,
-                            theirs: String::from_utf8_lossy(value).into_owned(),
+                            theirs: shown_name(value),
                         })
                     }
                 }
@@ -140,6 +140,17 @@ impl NullHandshake {
             properties,
         })
     }
+}
+
+/// A peer's socket-type value for an error message: the longest real name
+/// is 7 characters; a value of any length may arrive, so it is cut.
+fn shown_name(value: &[u8]) -> String {
+    const SHOWN: usize = 32;
+    let mut shown = String::from_utf8_lossy(&value[..value.len().min(SHOWN)]).into_owned();
+    if value.len() > SHOWN {
+        shown.push_str("...");
+    }
+    shown
 }
 
 /// The socket type whose ZMTP name is exactly `name` (case matters, as in
@@ -281,6 +292,18 @@ mod tests {
             ])),
             Err(ZmtpError::IncompatibleSocketType { .. })
         ));
+    }
+
+    #[test]
+    fn a_huge_socket_type_is_cut_in_the_error() {
+        let mut handshake = NullHandshake::new(PULL, Bytes::new());
+        let huge = vec![b'X'; 100_000];
+        let Err(ZmtpError::IncompatibleSocketType { theirs, .. }) =
+            handshake.on_command(ready_from(&[("Socket-Type", &huge)]))
+        else {
+            panic!("accepted");
+        };
+        assert_eq!(theirs, format!("{}...", "X".repeat(32)));
     }
 
     #[test]
