@@ -81,3 +81,14 @@ pub mod __loom {
     pub use crate::pipe::loom_api::*;
     pub use crate::poller::loom_api::*;
 }
+
+/// Entry points for the fuzz targets in `fuzz/`; not part of the API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod __fuzz {
+    /// Runs arbitrary bytes through a ZMTP connection (greeting, NULL
+    /// handshake, traffic). Returns normally for any input; a panic is a bug.
+    pub fn zmtp(data: &[u8]) {
+        crate::transport::zmtp::fuzz::run(data)
+    }
+}

@@ -6,6 +6,7 @@
 //! `ipc://` and the multicast schemes answer `EPROTONOSUPPORT` until built.
 
 pub(crate) mod inproc;
+pub(crate) mod zmtp;
 
 use crate::error::{Error, Result};
 

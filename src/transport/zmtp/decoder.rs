@@ -1,0 +1,538 @@
+//! The incremental decoder: bytes read from the peer, in pieces of any size,
+//! become [`Event`]s: first the peer's greeting, then commands and message
+//! frames.
+//!
+//! The caller owns the read buffer, a `BytesMut`: it reads into it, then
+//! calls [`Decoder::decode`] until it returns `Ok(None)` ("need more
+//! bytes"). The decoder takes what it uses from the front of the buffer:
+//!
+//! - A body of up to [`INLINE_CAP`] octets is copied into the `Message`
+//!   itself (no allocation), and those octets are dropped from the buffer.
+//! - A larger body is split off the buffer (`BytesMut::split_to`) and
+//!   becomes the `Message`'s shared body: no copy. The message keeps that
+//!   region of the read buffer alive; the buffer allocates afresh when it
+//!   next grows, as libzmq's zero-copy receive does.
+//!
+//! Sizes are checked from the header, before a body is buffered:
+//! `maxmsgsize` for message frames (per frame, as libzmq), and
+//! [`MAX_COMMAND_SIZE`] for commands. The decoder never allocates from a
+//! declared size: a body is taken only once all of it has been received, and
+//! [`Decoder::wanted`] tells the caller how much to reserve without ever
+//! trusting a declared size beyond twice what actually arrived.
+//!
+//! After an error the decoder is spent: every later call returns the same
+//! error.
+
+use bytes::{Buf, BytesMut};
+
+use super::command::Command;
+use super::frame::{FrameHeader, MAX_HEADER_LEN};
+use super::greeting::{GreetingReader, PeerGreeting};
+use super::ZmtpError;
+use crate::msg::{Message, INLINE_CAP};
+
+/// The largest command body accepted. Commands are small (a READY carries a
+/// socket type, an identity of at most 255 octets and a few application
+/// properties; PING at most 18 octets), and the handshake's arrive before
+/// the peer is known: RFC 37's security considerations ask to limit "the
+/// number and cost of in-progress handshakes". A subscription topic over
+/// 1 MiB is far beyond any real use. libzmq has no such limit (it applies
+/// `maxmsgsize` to commands too, which makes a small `maxmsgsize` fail the
+/// handshake: zactor does not copy that).
+pub(crate) const MAX_COMMAND_SIZE: u64 = 1 << 20;
+
+/// What [`Decoder::wanted`] allows beyond what has arrived, so that small
+/// frames are reserved in one go.
+const MIN_RESERVE: usize = 64 * 1024;
+
+/// What the peer said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Event {
+    /// The peer's greeting (always the first event).
+    Greeting(PeerGreeting),
+    /// A command frame.
+    Command(Command),
+    /// A message frame, with its MORE flag.
+    Message(Message),
+}
+
+/// Where the decoder is in the stream.
+#[derive(Debug, Clone)]
+enum State {
+    /// Reading the 64-octet greeting.
+    Greeting(GreetingReader),
+    /// Expecting a frame header.
+    Header,
+    /// Header read and accepted; waiting for the whole body.
+    Body(FrameHeader),
+}
+
+/// Decodes one peer's byte stream.
+#[derive(Debug, Clone)]
+pub(crate) struct Decoder {
+    state: State,
+    /// The largest message frame accepted (`maxmsgsize`; `None`: no limit).
+    max_msg_size: Option<u64>,
+    /// Set by the first error, returned from then on.
+    failed: Option<ZmtpError>,
+}
+
+impl Decoder {
+    /// A decoder expecting a greeting. `max_msg_size` is the `maxmsgsize`
+    /// option: the largest message frame in octets, or -1 (any negative)
+    /// for no limit.
+    pub(crate) fn new(max_msg_size: i64) -> Decoder {
+        Decoder {
+            state: State::Greeting(GreetingReader::default()),
+            max_msg_size: u64::try_from(max_msg_size).ok(),
+            failed: None,
+        }
+    }
+
+    /// Takes the next event from the front of `buf`: `Ok(None)` when `buf`
+    /// holds no complete one yet (what there is may have been consumed).
+    pub(crate) fn decode(&mut self, buf: &mut BytesMut) -> Result<Option<Event>, ZmtpError> {
+        if let Some(error) = &self.failed {
+            return Err(error.clone());
+        }
+        let result = self.step(buf);
+        if let Err(error) = &result {
+            self.failed = Some(error.clone());
+        }
+        result
+    }
+
+    /// Whether the greeting has been read.
+    pub(crate) fn greeting_done(&self) -> bool {
+        !matches!(self.state, State::Greeting(_))
+    }
+
+    /// How many octets to make room for before the next read, given that
+    /// `buffered` octets are already in the buffer: what the element in
+    /// progress still lacks, but at most `max(buffered, 64 KiB)`, so a frame
+    /// announcing a huge body makes the buffer grow only as fast as bytes
+    /// actually arrive (doubling), never to the announced size at once.
+    pub(crate) fn wanted(&self, buffered: usize) -> usize {
+        let missing = match &self.state {
+            State::Greeting(reader) => reader.remaining().saturating_sub(buffered),
+            State::Header => MAX_HEADER_LEN.saturating_sub(buffered),
+            State::Body(header) => usize::try_from(header.size)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(buffered),
+        };
+        missing.min(buffered.max(MIN_RESERVE))
+    }
+
+    fn step(&mut self, buf: &mut BytesMut) -> Result<Option<Event>, ZmtpError> {
+        loop {
+            match &mut self.state {
+                State::Greeting(reader) => {
+                    let (taken, greeting) = reader.read(buf)?;
+                    buf.advance(taken);
+                    let Some(greeting) = greeting else {
+                        return Ok(None);
+                    };
+                    self.state = State::Header;
+                    return Ok(Some(Event::Greeting(greeting)));
+                }
+                State::Header => {
+                    let Some((header, len)) = FrameHeader::parse(buf)? else {
+                        return Ok(None);
+                    };
+                    self.check_size(&header)?;
+                    buf.advance(len);
+                    self.state = State::Body(header);
+                }
+                State::Body(header) => {
+                    let header = *header;
+                    // `check_size` made sure the size fits in memory.
+                    let size = header.size as usize;
+                    if buf.len() < size {
+                        return Ok(None);
+                    }
+                    self.state = State::Header;
+                    return if header.command {
+                        let body = buf.split_to(size).freeze();
+                        Ok(Some(Event::Command(Command::decode(body)?)))
+                    } else {
+                        let mut msg = if size <= INLINE_CAP {
+                            let msg = Message::from(&buf[..size]);
+                            buf.advance(size);
+                            msg
+                        } else {
+                            Message::from(buf.split_to(size).freeze())
+                        };
+                        msg.set_more(header.more);
+                        Ok(Some(Event::Message(msg)))
+                    };
+                }
+            }
+        }
+    }
+
+    /// The size limits, checked from the header alone.
+    fn check_size(&self, header: &FrameHeader) -> Result<(), ZmtpError> {
+        let limit = if header.command {
+            Some(MAX_COMMAND_SIZE)
+        } else {
+            self.max_msg_size
+        };
+        if let Some(max) = limit {
+            if header.size > max {
+                return Err(ZmtpError::FrameTooLarge {
+                    size: header.size,
+                    max,
+                });
+            }
+        }
+        // A body must fit in the address space (only a 32-bit target can
+        // fail here: `FrameHeader::parse` caps sizes at 2^63 - 1).
+        if usize::try_from(header.size).is_err() {
+            return Err(ZmtpError::FrameTooLarge {
+                size: header.size,
+                max: usize::MAX as u64,
+            });
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::transport::zmtp::encoder::Encoder;
+    use crate::transport::zmtp::greeting::{Greeting, Version};
+    use bytes::Bytes;
+
+    fn greeting_bytes(minor: u8) -> Vec<u8> {
+        let mut bytes = Greeting::null().encode().to_vec();
+        bytes[11] = minor;
+        bytes
+    }
+
+    /// A stream: greeting, a READY, a two-frame message (one small, one
+    /// large), a SUBSCRIBE, an empty frame.
+    fn sample_stream() -> Vec<u8> {
+        let mut encoder = Encoder::new();
+        let mut metadata = crate::transport::zmtp::Metadata::default();
+        metadata.insert("Socket-Type", "PUB").unwrap();
+        encoder.command(&Command::Ready(metadata));
+        let mut first = Message::from("hello");
+        first.set_more(true);
+        encoder.message(first);
+        encoder.message(Message::from(vec![7u8; 70_000]));
+        encoder.command(&Command::Subscribe(Bytes::from_static(b"topic")));
+        encoder.message(Message::new());
+        let mut bytes = greeting_bytes(1);
+        bytes.extend_from_slice(&encoder.to_vec());
+        bytes
+    }
+
+    /// Events and their MORE flags, comparable across runs.
+    #[derive(Debug, PartialEq)]
+    enum Seen {
+        Greeting(PeerGreeting),
+        Command(Command),
+        Message(Vec<u8>, bool),
+    }
+
+    fn seen(event: Event) -> Seen {
+        match event {
+            Event::Greeting(g) => Seen::Greeting(g),
+            Event::Command(c) => Seen::Command(c),
+            Event::Message(m) => Seen::Message(m.to_vec(), m.get_more()),
+        }
+    }
+
+    /// Feeds `bytes` in the given piece sizes (cycled), draining events
+    /// after each piece.
+    fn decode_in_pieces(bytes: &[u8], pieces: &[usize]) -> Result<Vec<Seen>, ZmtpError> {
+        let mut decoder = Decoder::new(-1);
+        let mut buf = BytesMut::new();
+        let mut events = Vec::new();
+        let mut at = 0;
+        for &piece in pieces.iter().cycle() {
+            if at == bytes.len() {
+                break;
+            }
+            let end = at.saturating_add(piece.max(1)).min(bytes.len());
+            buf.extend_from_slice(&bytes[at..end]);
+            at = end;
+            while let Some(event) = decoder.decode(&mut buf)? {
+                events.push(seen(event));
+            }
+        }
+        assert!(buf.is_empty(), "everything consumed");
+        Ok(events)
+    }
+
+    #[test]
+    fn a_stream_decodes_into_its_events() {
+        let events = decode_in_pieces(&sample_stream(), &[usize::MAX]).unwrap();
+        assert_eq!(events.len(), 6);
+        let Seen::Greeting(greeting) = &events[0] else {
+            panic!("{:?}", events[0]);
+        };
+        assert_eq!(greeting.version, Version::V3_1);
+        assert!(matches!(events[1], Seen::Command(Command::Ready(_))));
+        assert_eq!(events[2], Seen::Message(b"hello".to_vec(), true));
+        assert_eq!(events[3], Seen::Message(vec![7u8; 70_000], false));
+        assert_eq!(
+            events[4],
+            Seen::Command(Command::Subscribe(Bytes::from_static(b"topic")))
+        );
+        assert_eq!(events[5], Seen::Message(Vec::new(), false));
+    }
+
+    #[test]
+    fn one_byte_at_a_time_gives_the_same_events() {
+        let stream = sample_stream();
+        let whole = decode_in_pieces(&stream, &[usize::MAX]).unwrap();
+        assert_eq!(decode_in_pieces(&stream, &[1]).unwrap(), whole);
+    }
+
+    #[test]
+    fn every_split_gives_the_same_events() {
+        // Property: for many piece-size patterns (including every single
+        // cut point in the first 200 octets), the events are identical.
+        let stream = sample_stream();
+        let whole = decode_in_pieces(&stream, &[usize::MAX]).unwrap();
+        for cut in 1..200 {
+            assert_eq!(
+                decode_in_pieces(&stream, &[cut, usize::MAX]).unwrap(),
+                whole,
+                "cut at {cut}"
+            );
+        }
+        let mut rng = XorShift(0x9e37_79b9_7f4a_7c15);
+        for _ in 0..200 {
+            let pieces: Vec<usize> = (0..8).map(|_| 1 + rng.below(300)).collect();
+            assert_eq!(
+                decode_in_pieces(&stream, &pieces).unwrap(),
+                whole,
+                "{pieces:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn large_bodies_are_not_copied_small_ones_are_inline() {
+        let mut buf = BytesMut::from(&greeting_bytes(1)[..]);
+        let mut encoder = Encoder::new();
+        encoder.message(Message::from(vec![1u8; 1000]));
+        encoder.message(Message::from(vec![2u8; INLINE_CAP]));
+        buf.extend_from_slice(&encoder.to_vec());
+        let region = buf.as_ptr() as usize..buf.as_ptr() as usize + buf.len();
+        let mut decoder = Decoder::new(-1);
+        assert!(matches!(
+            decoder.decode(&mut buf),
+            Ok(Some(Event::Greeting(_)))
+        ));
+        let Ok(Some(Event::Message(large))) = decoder.decode(&mut buf) else {
+            panic!("no message");
+        };
+        assert_eq!(large.len(), 1000);
+        assert!(
+            region.contains(&(large.as_ptr() as usize)),
+            "the body is the read buffer's own memory"
+        );
+        let Ok(Some(Event::Message(small))) = decoder.decode(&mut buf) else {
+            panic!("no message");
+        };
+        assert!(small.is_inline());
+        assert_eq!(&small[..], &[2u8; INLINE_CAP][..]);
+    }
+
+    fn after_greeting(frames: &[u8], max_msg_size: i64) -> Result<Vec<Event>, ZmtpError> {
+        let mut buf = BytesMut::from(&greeting_bytes(1)[..]);
+        buf.extend_from_slice(frames);
+        let mut decoder = Decoder::new(max_msg_size);
+        let mut events = Vec::new();
+        while let Some(event) = decoder.decode(&mut buf)? {
+            events.push(event);
+        }
+        Ok(events)
+    }
+
+    #[test]
+    fn maxmsgsize_is_enforced_from_the_header() {
+        // 10 octets allowed: a 10-octet frame passes, an 11-octet header
+        // fails before any body octet arrives.
+        let mut frames = vec![0x00, 10];
+        frames.extend_from_slice(&[0; 10]);
+        assert_eq!(after_greeting(&frames, 10).unwrap().len(), 2);
+        assert_eq!(
+            after_greeting(&[0x00, 11], 10),
+            Err(ZmtpError::FrameTooLarge { size: 11, max: 10 })
+        );
+        assert_eq!(
+            after_greeting(&[0x00, 1], 0),
+            Err(ZmtpError::FrameTooLarge { size: 1, max: 0 })
+        );
+        // Commands are not subject to maxmsgsize (a READY must pass).
+        assert_eq!(
+            after_greeting(b"\x04\x05\x04PING\x00", 0).map(|e| e.len()),
+            Err(ZmtpError::malformed("PING", "no TTL"))
+        );
+    }
+
+    #[test]
+    fn huge_declared_sizes_allocate_nothing() {
+        // A long frame claiming 2^63 - 1 octets, then a few body octets:
+        // waiting, without allocating; the hint stays small.
+        let mut frames = vec![0x02];
+        frames.extend_from_slice(&(i64::MAX as u64).to_be_bytes());
+        frames.extend_from_slice(b"abc");
+        let mut buf = BytesMut::from(&greeting_bytes(1)[..]);
+        buf.extend_from_slice(&frames);
+        let mut decoder = Decoder::new(-1);
+        assert!(matches!(
+            decoder.decode(&mut buf),
+            Ok(Some(Event::Greeting(_)))
+        ));
+        assert_eq!(decoder.decode(&mut buf), Ok(None));
+        assert_eq!(buf.len(), 3, "the body waits in the buffer");
+        assert_eq!(decoder.wanted(buf.len()), MIN_RESERVE);
+        assert_eq!(decoder.wanted(1 << 30), 1 << 30, "doubling, at most");
+
+        // 2^63 and above is refused outright, as is a command over 1 MiB.
+        let mut frames = vec![0x02];
+        frames.extend_from_slice(&(1u64 << 63).to_be_bytes());
+        assert!(matches!(
+            after_greeting(&frames, -1),
+            Err(ZmtpError::FrameTooLarge { .. })
+        ));
+        let mut frames = vec![0x06];
+        frames.extend_from_slice(&(MAX_COMMAND_SIZE + 1).to_be_bytes());
+        assert_eq!(
+            after_greeting(&frames, -1),
+            Err(ZmtpError::FrameTooLarge {
+                size: MAX_COMMAND_SIZE + 1,
+                max: MAX_COMMAND_SIZE
+            })
+        );
+    }
+
+    #[test]
+    fn wanted_covers_the_element_in_progress() {
+        let mut decoder = Decoder::new(-1);
+        assert_eq!(decoder.wanted(0), 64);
+        assert_eq!(decoder.wanted(10), 54);
+        let mut buf = BytesMut::from(&greeting_bytes(1)[..]);
+        buf.extend_from_slice(&[0x02, 0, 0, 0, 0, 0, 1, 0, 0]); // 65536 octets
+        assert!(matches!(
+            decoder.decode(&mut buf),
+            Ok(Some(Event::Greeting(_)))
+        ));
+        assert_eq!(decoder.decode(&mut buf), Ok(None));
+        assert_eq!(decoder.wanted(0), 65536);
+        assert_eq!(decoder.wanted(65000), 536);
+    }
+
+    #[test]
+    fn reserved_flag_bits_fail() {
+        assert_eq!(
+            after_greeting(&[0x08, 0], -1),
+            Err(ZmtpError::ReservedFlags(0x08))
+        );
+        assert_eq!(
+            after_greeting(&[0x80], -1),
+            Err(ZmtpError::ReservedFlags(0x80))
+        );
+    }
+
+    #[test]
+    fn an_error_is_final() {
+        let mut decoder = Decoder::new(-1);
+        let mut buf = BytesMut::from(&b"nope"[..]);
+        assert_eq!(decoder.decode(&mut buf), Err(ZmtpError::BadSignature));
+        let mut good = BytesMut::from(&greeting_bytes(1)[..]);
+        assert_eq!(decoder.decode(&mut good), Err(ZmtpError::BadSignature));
+    }
+
+    #[test]
+    fn a_3_0_greeting_is_reported_as_such() {
+        let events = decode_in_pieces(&greeting_bytes(0), &[5]).unwrap();
+        let [Seen::Greeting(greeting)] = &events[..] else {
+            panic!("{events:?}");
+        };
+        assert_eq!(greeting.negotiated(), Version::V3_0);
+    }
+
+    /// A tiny deterministic PRNG (xorshift64), so the mutation test needs
+    /// no dependency and fails reproducibly.
+    struct XorShift(u64);
+
+    impl XorShift {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+
+        fn below(&mut self, n: usize) -> usize {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    #[test]
+    fn mutated_streams_never_panic_and_stay_bounded() {
+        // Thousands of corruptions of a valid stream (flipped, inserted,
+        // deleted octets; huge sizes planted in headers), fed in random
+        // pieces: each gives events or an error, and what comes out never
+        // exceeds what went in.
+        let base = sample_stream();
+        let mut rng = XorShift(0x2545_f491_4f6c_dd1d);
+        let mut errors = 0;
+        for round in 0..4000 {
+            let mut input = base.clone();
+            for _ in 0..1 + rng.below(4) {
+                let at = rng.below(input.len());
+                match rng.below(5) {
+                    0 => input[at] ^= 1 << rng.below(8),
+                    1 => input[at] = rng.next() as u8,
+                    2 => input.insert(at, rng.next() as u8),
+                    3 => {
+                        input.remove(at);
+                    }
+                    _ => {
+                        // A long header with an arbitrary size.
+                        let size = rng.next().to_be_bytes();
+                        let end = (at + 9).min(input.len());
+                        let mut header = vec![0x02 | (rng.next() as u8 & 0x05)];
+                        header.extend_from_slice(&size);
+                        input.splice(at..end, header);
+                    }
+                }
+            }
+            if round % 2 == 0 {
+                input.truncate(rng.below(input.len() + 1));
+            }
+            let max_msg_size = [-1, 0, 100, 100_000][rng.below(4)];
+            let mut decoder = Decoder::new(max_msg_size);
+            let mut buf = BytesMut::new();
+            let mut out = 0usize;
+            let mut at = 0;
+            'feed: while at < input.len() {
+                let end = (at + 1 + rng.below(512)).min(input.len());
+                buf.extend_from_slice(&input[at..end]);
+                at = end;
+                assert!(decoder.wanted(buf.len()) <= buf.len().max(MIN_RESERVE));
+                loop {
+                    match decoder.decode(&mut buf) {
+                        Ok(Some(Event::Message(msg))) => out += msg.len(),
+                        Ok(Some(Event::Command(_))) | Ok(Some(Event::Greeting(_))) => {}
+                        Ok(None) => break,
+                        Err(_) => {
+                            errors += 1;
+                            break 'feed;
+                        }
+                    }
+                }
+            }
+            assert!(out <= input.len(), "round {round}");
+        }
+        assert!(errors > 1000, "the corruptions are mostly caught: {errors}");
+    }
+}
