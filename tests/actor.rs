@@ -606,7 +606,7 @@ fn a_hundred_thousand_actors_come_and_go_on_a_busy_machine() {
     } else {
         100_000
     };
-    bounded_for(Duration::from_secs(120), move || {
+    bounded_for(Duration::from_secs(300), move || {
         let stop = Arc::new(AtomicBool::new(false));
         let load = {
             let stop = stop.clone();

@@ -85,6 +85,35 @@ pub(crate) fn classify(frame: &Message, end: &[u8; END_LEN]) -> Frame {
     }
 }
 
+/// Parent side of the start: reads with `recv` until the actor's ready
+/// signal (`Ok(true)`), discarding anything else, as `zsock_wait`; `Ok(false)`
+/// when the end frame comes first (the actor ended before it was ready).
+pub(crate) fn await_ready(
+    end: &[u8; END_LEN],
+    mut recv: impl FnMut() -> Result<Message>,
+) -> Result<bool> {
+    loop {
+        match classify(&recv()?, end) {
+            Frame::Signal(_) => return Ok(true),
+            Frame::End => return Ok(false),
+            Frame::Data => {}
+        }
+    }
+}
+
+/// Parent side of the end: reads with `recv`, discarding everything, until
+/// the end frame (`Ok`) or an error (`ETERM`: the frame will not come).
+pub(crate) fn await_end(
+    end: &[u8; END_LEN],
+    mut recv: impl FnMut() -> Result<Message>,
+) -> Result<()> {
+    loop {
+        if classify(&recv()?, end) == Frame::End {
+            return Ok(());
+        }
+    }
+}
+
 impl Socket {
     /// Sends a signal with `status` (CZMQ's `zsock_signal`): one 8-byte
     /// frame that [`Socket::wait`] recognises. An actor signals its parent

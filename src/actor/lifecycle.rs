@@ -98,6 +98,25 @@ impl Lifecycle {
             Err(Error::EAGAIN)
         }
     }
+
+    /// Parent side of a send that found the pipe full: waits until
+    /// `writable()`, then `try_send()` (false: still no room, wait again),
+    /// or fails with `ENOTCONN` once the actor has ended and will never
+    /// read. `watched` and `deadline` as for [`wait_for`](Self::wait_for).
+    pub(crate) fn send_when_room(
+        &self,
+        watched: &Signal,
+        deadline: Option<Instant>,
+        mut writable: impl FnMut() -> Result<bool>,
+        mut try_send: impl FnMut() -> Result<bool>,
+    ) -> Result<()> {
+        loop {
+            self.wait_for(watched, deadline, &mut writable)?;
+            if try_send()? {
+                return Ok(());
+            }
+        }
+    }
 }
 
 /// Wakes a thread blocked in [`block_on`]: a watcher that notifies a

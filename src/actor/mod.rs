@@ -164,20 +164,14 @@ impl Actor {
 
     /// Waits for the actor's ready signal, discarding anything else.
     pub(crate) fn wait_ready(&self) -> Result<()> {
-        loop {
-            let frame = self.pipe.recv_msg(0)?;
-            match classify(&frame, &self.end) {
-                Frame::Signal(_) => return Ok(()),
-                Frame::Data => {}
-                Frame::End => {
-                    self.ended_seen.set(true);
-                    return Err(match self.exit() {
-                        Some(Exit::Failed(error)) => error,
-                        _ => Error::ENOTCONN,
-                    });
-                }
-            }
+        if handshake::await_ready(&self.end, || self.pipe.recv_msg(0))? {
+            return Ok(());
         }
+        self.ended_seen.set(true);
+        Err(match self.exit() {
+            Some(Exit::Failed(error)) => error,
+            _ => Error::ENOTCONN,
+        })
     }
 
     /// The parent's end of the pipe, to poll (`actor.socket().as_poll_item(zmq::POLLIN)`).
@@ -248,15 +242,16 @@ impl Actor {
             .ok()
             .map(|ms| Instant::now() + Duration::from_millis(ms));
         let mailbox = self.pipe.mailbox();
-        loop {
-            self.lifecycle.wait_for(mailbox.signal(), deadline, || {
-                self.pipe.readiness().map(|(_, writable)| writable)
-            })?;
-            match self.pipe.send(msg.clone(), flags | DONTWAIT) {
-                Err(Error::EAGAIN) => {}
-                done => return done,
-            }
-        }
+        self.lifecycle.send_when_room(
+            mailbox.signal(),
+            deadline,
+            || self.pipe.readiness().map(|(_, writable)| writable),
+            || match self.pipe.send(msg.clone(), flags | DONTWAIT) {
+                Ok(()) => Ok(true),
+                Err(Error::EAGAIN) => Ok(false),
+                Err(error) => Err(error),
+            },
+        )
     }
 
     /// Sends a `Message` (as `send`).
@@ -367,15 +362,9 @@ impl Drop for Actor {
             // A receive timeout must not cut the wait short: the actor's
             // thread may be waiting for room for its end frame.
             let _ = self.pipe.set_rcvtimeo(-1);
-            loop {
-                match self.pipe.recv_msg(0) {
-                    Ok(frame) if classify(&frame, &self.end) == Frame::End => break,
-                    Ok(_) => {}
-                    // ETERM: the actor's calls fail too, and its end frame
-                    // cannot be sent; it is ending.
-                    Err(_) => break,
-                }
-            }
+            // An error is ETERM: the actor's calls fail too, and its end
+            // frame cannot be sent; it is ending.
+            let _ = handshake::await_end(&self.end, || self.pipe.recv_msg(0));
         }
         if let Some(handle) = self.thread.take() {
             // The thread caught the body's panic; the join cannot fail.

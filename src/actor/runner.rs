@@ -46,16 +46,26 @@ where
             },
             Err(error) => Exit::Failed(error),
         };
-        lifecycle.finish(exit);
-        // The body may have set a send timeout on the pipe: the end frame
-        // must not be lost to it. It may wait for room in the pipe; the
-        // parent reads until it sees it (every receive, and `Drop`).
-        let _ = pipe.set_sndtimeo(-1);
-        // Fails only when the context is terminated: then every call of the
-        // parent fails with ETERM too, and nobody waits for the frame.
-        let _ = pipe.send(&end[..], 0);
+        conclude(&lifecycle, exit, || {
+            // The body may have set a send timeout on the pipe: the end
+            // frame must not be lost to it. The send may wait for room in
+            // the pipe; the parent reads until it sees the frame (every
+            // receive does, and `Drop` waits for it). It fails only when the
+            // context is terminated: then every call of the parent fails
+            // with ETERM too, and nobody waits for the frame.
+            let _ = pipe.set_sndtimeo(-1);
+            let _ = pipe.send(&end[..], 0);
+        });
         drop(pipe);
     }
+}
+
+/// The last steps of every actor's thread: the exit is recorded (and the
+/// parent woken) before `send_end` sends the end frame, so a parent that
+/// receives the frame, or sees `ENOTCONN`, finds the exit written.
+pub(crate) fn conclude(lifecycle: &Lifecycle, exit: Exit, send_end: impl FnOnce()) {
+    lifecycle.finish(exit);
+    send_end();
 }
 
 /// The number of cores a Linux `cpu_set_t` can name (glibc's
