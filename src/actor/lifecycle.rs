@@ -15,7 +15,8 @@
 //!  actor thread                                parent in a blocked send
 //!  f returns / panics                          watch(pipe signal)
 //!  exit = Some(..)   (mutex)                   loop: reset waker
-//!  ended = true      (Release)  ---------->          ended? (Acquire) -> ENOTCONN
+//!  ended = true      (Release)                       fence(SeqCst)
+//!  fence(SeqCst)                ---------->          ended? (Acquire) -> ENOTCONN
 //!  parent signal.notify() ---- watcher ---->         writable? -> send
 //!  send END frame, close the pipe                    park on waker
 //! ```
@@ -26,7 +27,7 @@ use super::Exit;
 use crate::error::{Error, Result};
 use crate::mailbox::Mailbox;
 use crate::signal::{lock, Signal, Watcher};
-use crate::sync::{Arc, AtomicBool, Mutex, Ordering};
+use crate::sync::{fence, Arc, AtomicBool, Mutex, Ordering};
 
 /// The shared end-of-life state of one actor.
 #[derive(Debug)]
@@ -56,11 +57,16 @@ impl Lifecycle {
     pub(crate) fn finish(&self, exit: Exit) {
         *lock(&self.exit) = Some(exit);
         // Release publishes the exit (also under its mutex) to the Acquire
-        // load in `ended`.
+        // loads in `ended` and `ended_for_waiter`.
         self.ended.store(true, Ordering::Release);
-        // After the store: a waiter woken by this notification (directly, or
-        // through the pending NOTIFIED its `watch` finds) sees `ended`, since
-        // the notify's swap is a Release the watcher's Acquire reads.
+        // A store-load handshake with a waiter (Dekker), on two different
+        // words: we store `ended` then load the signal's `has_watchers`
+        // (inside `wake`); a waiter stores `has_watchers` (in `watch`) then
+        // loads `ended`. Without a SeqCst fence on each side both loads may
+        // miss (store buffering): we would wake no one and the waiter would
+        // park for good. loom found exactly that. The fence pairs with the
+        // one in `ended_for_waiter`.
+        fence(Ordering::SeqCst);
         self.parent.wake();
     }
 
@@ -68,6 +74,17 @@ impl Lifecycle {
     #[inline]
     pub(crate) fn ended(&self) -> bool {
         // Acquire pairs with the Release in `finish`: `exit` is then visible.
+        self.ended.load(Ordering::Acquire)
+    }
+
+    /// `ended`, for a waiter that has registered its watcher on the
+    /// parent's signal: after this returns false, `finish` is sure to wake
+    /// the watcher.
+    fn ended_for_waiter(&self) -> bool {
+        // Pairs with the fence in `finish` (see there): orders the watcher
+        // registration before the load.
+        fence(Ordering::SeqCst);
+        // Acquire pairs with the Release in `finish`: `exit` is visible.
         self.ended.load(Ordering::Acquire)
     }
 
@@ -87,7 +104,7 @@ impl Lifecycle {
         mut ready: impl FnMut() -> Result<bool>,
     ) -> Result<()> {
         let done = block_on(watched, deadline, || {
-            if self.ended() {
+            if self.ended_for_waiter() {
                 return Err(Error::ENOTCONN);
             }
             ready()
