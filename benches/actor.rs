@@ -1,7 +1,8 @@
 //! Criterion benches of actors: the cost of an actor's whole life (start,
 //! ready handshake, `$TERM`, join), serially, next to a bare thread spawn
 //! with the same handshake; and a one-byte round trip between a parent and
-//! its actor.
+//! its actor (and the same over the bare pipe socket, for the actor
+//! layer's own cost).
 //!
 //! `cargo bench --bench actor` runs them in about half a minute. Placement
 //! (`ZACTOR_BENCH_PLACEMENT`, as in `benches/inproc.rs`):
@@ -130,6 +131,15 @@ fn round_trip(c: &mut Criterion) {
         b.iter(|| {
             actor.send(&b"x"[..], 0).unwrap();
             actor.recv_msg(0).unwrap()
+        });
+    });
+    // The same exchange over the actor's socket itself, bypassing the
+    // Actor's end-of-actor checks: what the actor layer costs per trip.
+    let pipe = actor.socket();
+    group.bench_function("round trip 1 B (raw pipe socket)", |b| {
+        b.iter(|| {
+            pipe.send(&b"x"[..], 0).unwrap();
+            pipe.recv_msg(0).unwrap()
         });
     });
     group.finish();

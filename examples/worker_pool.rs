@@ -127,9 +127,8 @@ fn main() -> zmq::Result<()> {
         drop(items);
         for i in ready {
             // A worker that died says so here (ENOTCONN, with its failure).
-            let reply = workers[i].recv_multipart(0).map_err(|e| {
+            let reply = workers[i].recv_multipart(0).inspect_err(|e| {
                 eprintln!("worker-{i}: {e}: {:?}", workers[i].failure());
-                e
             })?;
             frontend.send_multipart(reply, 0)?;
             served[i] += 1;
