@@ -24,6 +24,7 @@
 #![warn(missing_docs, unreachable_pub)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+pub mod actor;
 mod command;
 mod config;
 mod ctx;
@@ -48,6 +49,7 @@ mod sync;
 mod sys;
 mod transport;
 
+pub use actor::Actor;
 pub use ctx::Context;
 pub use error::{Error, Result};
 pub use msg::Message;
@@ -78,6 +80,7 @@ pub fn has(capability: &str) -> Option<bool> {
 #[cfg(zactor_loom)]
 #[doc(hidden)]
 pub mod __loom {
+    pub use crate::actor::loom_api::*;
     pub use crate::pipe::loom_api::*;
     pub use crate::poller::loom_api::*;
 }
