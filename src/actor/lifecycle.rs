@@ -26,7 +26,7 @@ use std::time::Instant;
 use super::Exit;
 use crate::error::{Error, Result};
 use crate::mailbox::Mailbox;
-use crate::signal::{lock, Signal, Watcher};
+use crate::signaler::{lock, Signal, Watcher};
 use crate::sync::{fence, Arc, AtomicBool, Mutex, Ordering};
 
 /// The shared end-of-life state of one actor.
