@@ -310,8 +310,8 @@ mod tests {
         assert_eq!(expire(&mut tickets, t0 + MS), vec![1, 3]);
         // Reused slots do not answer to old ids.
         let fresh = tickets.add(t0, 9);
-        assert_eq!(fresh.slot, ids[4].slot);
-        assert!(!tickets.reset(ids[4], t0));
+        assert_eq!(fresh.slot, ids[3].slot, "the last freed slot");
+        assert!(!tickets.reset(ids[3], t0));
         assert!(tickets.reset(fresh, t0));
     }
 
