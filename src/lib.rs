@@ -53,7 +53,7 @@ pub use error::{Error, Result};
 pub use msg::Message;
 pub use poll::{poll, PollEvents, PollItem, POLLERR, POLLIN, POLLOUT};
 #[cfg(unix)]
-pub use poller::{PollerEvent, Poller};
+pub use poller::{Poller, PollerEvent};
 #[cfg(all(unix, not(zactor_loom)))]
 pub use reactor::{Flow, Loop, ReaderId, TicketId, TimerId};
 pub use socket::{Mechanism, Sendable, Socket, DONTWAIT, SNDMORE};

@@ -159,7 +159,10 @@ fn descriptors_and_sockets_together() {
         poller.remove_fd(reader.as_raw_fd()).unwrap();
         assert_eq!(poller.wait(&mut events, 0).unwrap(), 1);
         assert_eq!(tokens(&events), vec![1]);
-        assert_eq!(poller.remove_fd(reader.as_raw_fd()), Err(zmq::Error::EINVAL));
+        assert_eq!(
+            poller.remove_fd(reader.as_raw_fd()),
+            Err(zmq::Error::EINVAL)
+        );
     });
 }
 

@@ -307,7 +307,10 @@ fn a_stall_in_another_handler_costs_one_late_tick_not_a_burst() {
             .count();
         // The late tick, and perhaps the next grid tick: never the five
         // missed ones.
-        assert!(soon_after <= 2, "{soon_after} ticks within a period of the stall");
+        assert!(
+            soon_after <= 2,
+            "{soon_after} ticks within a period of the stall"
+        );
         assert!(ticks.iter().any(|&t| t >= end), "ticking resumed");
         for run in ticks.windows(3) {
             assert!(run[2] - run[0] > PERIOD, "three ticks within a period");
@@ -327,7 +330,10 @@ fn a_reset_ticket_does_not_fire_and_an_idle_one_does() {
             Some(zmq::Error::EINVAL),
             "no delay set"
         );
-        assert_eq!(reactor.set_ticket_delay(Duration::ZERO), Err(zmq::Error::EINVAL));
+        assert_eq!(
+            reactor.set_ticket_delay(Duration::ZERO),
+            Err(zmq::Error::EINVAL)
+        );
         reactor.set_ticket_delay(DELAY).unwrap();
         assert_eq!(reactor.ticket_delay(), DELAY);
 
@@ -441,7 +447,11 @@ fn run_from_a_handler_is_refused() {
         });
         assert_eq!(reactor.run(), Ok(()));
         let empty_runs_out = Instant::now();
-        assert_eq!(Loop::new().run(), Ok(()), "an empty loop has nothing to wait for");
+        assert_eq!(
+            Loop::new().run(),
+            Ok(()),
+            "an empty loop has nothing to wait for"
+        );
         assert!(empty_runs_out.elapsed() < Duration::from_secs(1));
     });
 }

@@ -24,7 +24,9 @@ use zactor::{self as zmq, signal, Flow, Loop};
 static SERIAL: Mutex<()> = Mutex::new(());
 
 fn serial() -> MutexGuard<'static, ()> {
-    let guard = SERIAL.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let guard = SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     signal::install().unwrap();
     signal::reset();
     guard

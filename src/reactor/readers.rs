@@ -154,7 +154,10 @@ mod tests {
 
         assert_eq!(readers.remove(a), Some(10));
         assert_eq!(readers.remove(a), None);
-        assert!(readers.take(0).is_none(), "removed: an old event finds nothing");
+        assert!(
+            readers.take(0).is_none(),
+            "removed: an old event finds nothing"
+        );
         assert_eq!(readers.next_slot(), 2, "not reused during the pass");
         readers.recycle();
         assert_eq!(readers.next_slot(), 0);

@@ -248,7 +248,6 @@ impl<H> Tickets<H> {
             None => self.tail = prev,
         }
     }
-
 }
 
 #[cfg(test)]

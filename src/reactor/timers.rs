@@ -104,7 +104,13 @@ impl<H> Timers<H> {
 
     /// Adds a timer due `delay` after `now`, to fire `times` times (0:
     /// forever).
-    pub(crate) fn add(&mut self, now: Instant, delay: Duration, times: usize, handler: H) -> TimerId {
+    pub(crate) fn add(
+        &mut self,
+        now: Instant,
+        delay: Duration,
+        times: usize,
+        handler: H,
+    ) -> TimerId {
         let due = later(now, delay);
         let timer = Timer {
             delay,
@@ -177,7 +183,10 @@ impl<H> Timers<H> {
             // A live timer has one entry, and its handler is out only
             // while that entry is popped: always found, but a miss is
             // skipped rather than trusted.
-            let timer = self.slots.get_mut(entry.slot).and_then(|s| s.timer.as_mut());
+            let timer = self
+                .slots
+                .get_mut(entry.slot)
+                .and_then(|s| s.timer.as_mut());
             if let Some(handler) = timer.and_then(|timer| timer.handler.take()) {
                 return Some((id, handler));
             }
@@ -395,7 +404,11 @@ mod tests {
             let id = timers.add(t0, Duration::from_secs(60), 0, i);
             timers.cancel(id);
         }
-        assert!(timers.heap.len() <= 2 + STALE_SLACK + 1, "{}", timers.heap.len());
+        assert!(
+            timers.heap.len() <= 2 + STALE_SLACK + 1,
+            "{}",
+            timers.heap.len()
+        );
     }
 
     #[test]
