@@ -1,70 +1,10 @@
-//! The reactor: [`Loop`], CZMQ's `zloop` with a Rust-native API.
+//! The reactor: [`Loop`], CZMQ's `zloop` with a Rust-native API (the user
+//! documentation is on [`Loop`]).
 //!
-//! A loop runs handlers in one thread: readers when a socket or a native
-//! descriptor has something to read, timers when they fall due, tickets
-//! when a peer stayed silent too long. Every handler gets the loop itself
-//! (`&mut Loop`), so it can add and cancel timers, reset tickets and add or
-//! remove readers, itself included, and returns a [`Flow`]:
-//!
-//! ```
-//! use std::time::Duration;
-//! use zactor::{Flow, Loop};
-//!
-//! let ctx = zactor::Context::new();
-//! let pull = ctx.socket(zactor::PULL).unwrap();
-//! pull.bind("inproc://reactor-doc").unwrap();
-//! let push = ctx.socket(zactor::PUSH).unwrap();
-//! push.connect("inproc://reactor-doc").unwrap();
-//!
-//! let mut reactor = Loop::new();
-//! reactor
-//!     .add_reader(&pull, |_, socket| {
-//!         let text = socket.recv_string(zactor::DONTWAIT)?;
-//!         assert_eq!(text.as_deref(), Ok("ping"));
-//!         Ok(Flow::Stop)
-//!     })
-//!     .unwrap();
-//! reactor.add_timer(Duration::from_millis(1), 1, move |_, _| {
-//!     push.send("ping", 0)?;
-//!     Ok(Flow::Continue)
-//! });
-//! reactor.run().unwrap();
-//! ```
-//!
-//! # How `run` ends
-//!
-//! | what happens                                   | `run` returns      |
-//! |------------------------------------------------|--------------------|
-//! | a handler returns `Ok(Flow::Stop)`             | `Ok(())`           |
-//! | nothing is left to wait for (no reader, timer or ticket) | `Ok(())` |
-//! | a handler returns `Err(e)`                     | `Err(e)`           |
-//! | a reader's context is terminated               | `Err(ETERM)`       |
-//! | a caught signal ([`crate::signal`]), unless nonstop | `Err(EINTR)`  |
-//!
-//! CZMQ's `zloop_start` also ends on ETERM, on a signal (unless nonstop)
-//! and when a handler returns -1; here the reason is in the result. A
-//! handler's `Err` ends the loop, so `?` on a failed receive (ETERM above
-//! all) stops it with that error. The signal check is on
-//! [`crate::signal::interrupted`], which stays true until
-//! [`crate::signal::reset`]: a loop run again after a signal ends at once,
-//! as `zloop` does while `zsys_interrupted` is set.
-//!
-//! # A pass
-//!
-//! Each pass waits on the [`Poller`] until a reader is ready or the next
-//! timer or ticket falls due (`Poller::wait_until`: no busy waiting, and
-//! sub-millisecond deadlines while the loop has no descriptor readers;
-//! with one, the poller sleeps in `poll(2)`, which counts whole
-//! milliseconds), then runs the ready readers' handlers, then the due
-//! timers', then the expired tickets'. Readers are level-triggered, as in
-//! `zloop`: a handler that leaves messages queued is called again next
-//! pass. An event is reported when the pass's wait returns, so a handler
-//! that drains another reader's socket can make that reader's call find
-//! nothing: receive with `DONTWAIT` in handlers.
-//!
-//! Timers are in a heap ([`timers`]), tickets in a linked list
-//! ([`tickets`]), readers in a slab indexed by the poller token
-//! ([`readers`]).
+//! A pass waits on a [`Poller`], then runs ready readers, due timers and
+//! expired tickets. Timers are in a heap (`timers.rs`), tickets in a
+//! linked list (`tickets.rs`), readers in a slab indexed by the poller
+//! token (`readers.rs`); see DESIGN.md, "Reactor".
 
 mod readers;
 mod tickets;
@@ -114,8 +54,70 @@ enum ReaderHandler<'a> {
     Fd(FdHandler<'a>),
 }
 
-/// An event loop over sockets, native descriptors, timers and tickets, in
-/// the spirit of CZMQ's `zloop` (see the [module docs](self)).
+/// An event loop over sockets, native descriptors, timers and tickets:
+/// CZMQ's `zloop` with a Rust-native API.
+///
+/// A loop runs handlers in one thread: readers when a socket or a native
+/// descriptor has something to read, timers when they fall due, tickets
+/// when a peer stayed silent too long. Every handler gets the loop itself
+/// (`&mut Loop`), so it can add and cancel timers, reset tickets and add or
+/// remove readers, itself included, and returns a [`Flow`]:
+///
+/// ```
+/// use std::time::Duration;
+/// use zactor::{Flow, Loop};
+///
+/// let ctx = zactor::Context::new();
+/// let pull = ctx.socket(zactor::PULL).unwrap();
+/// pull.bind("inproc://reactor-doc").unwrap();
+/// let push = ctx.socket(zactor::PUSH).unwrap();
+/// push.connect("inproc://reactor-doc").unwrap();
+///
+/// let mut reactor = Loop::new();
+/// reactor
+///     .add_reader(&pull, |_, socket| {
+///         let text = socket.recv_string(zactor::DONTWAIT)?;
+///         assert_eq!(text.as_deref(), Ok("ping"));
+///         Ok(Flow::Stop)
+///     })
+///     .unwrap();
+/// reactor.add_timer(Duration::from_millis(1), 1, move |_, _| {
+///     push.send("ping", 0)?;
+///     Ok(Flow::Continue)
+/// });
+/// reactor.run().unwrap();
+/// ```
+///
+/// # How `run` ends
+///
+/// | what happens                                        | `run` returns |
+/// |-----------------------------------------------------|---------------|
+/// | a handler returns `Ok(Flow::Stop)`                  | `Ok(())`      |
+/// | nothing is left to wait for (no reader, timer, ticket) | `Ok(())`   |
+/// | a handler returns `Err(e)`                          | `Err(e)`      |
+/// | a reader's context is terminated                    | `Err(ETERM)`  |
+/// | a caught signal ([`crate::signal`]), unless nonstop | `Err(EINTR)`  |
+///
+/// CZMQ's `zloop_start` also ends on ETERM, on a signal (unless nonstop)
+/// and when a handler returns -1; here the reason is in the result. A
+/// handler's `Err` ends the loop, so `?` on a failed receive (ETERM above
+/// all) stops it with that error. The signal check is on
+/// [`crate::signal::interrupted`], which stays true until
+/// [`crate::signal::reset`]: a loop run again after a signal ends at once,
+/// as `zloop` does while `zsys_interrupted` is set.
+///
+/// # A pass
+///
+/// Each pass waits on the [`Poller`] until a reader is ready or the next
+/// timer or ticket falls due (`Poller::wait_until`: no busy waiting, and
+/// sub-millisecond deadlines while the loop has no descriptor readers;
+/// with one, the poller sleeps in `poll(2)`, which counts whole
+/// milliseconds), then runs the ready readers' handlers, then the due
+/// timers', then the expired tickets'. Readers are level-triggered, as in
+/// `zloop`: a handler that leaves messages queued is called again next
+/// pass. An event is reported when the pass's wait returns, so a handler
+/// that drains another reader's socket can make that reader's call find
+/// nothing: receive with `DONTWAIT` in handlers.
 ///
 /// The sockets are borrowed for the loop's life (`'a`), and so are the
 /// handlers' captures. A loop runs in the thread that owns its sockets.
@@ -282,7 +284,7 @@ impl<'a> Loop<'a> {
 
     /// Runs handlers until one says stop, one fails, nothing is left to
     /// wait for, a reader's context is terminated, or a signal is caught
-    /// (see the table in the [module docs](self)). The loop keeps its
+    /// (see the table in the [type docs](Loop)). The loop keeps its
     /// readers, timers and tickets and can be run again. `EINVAL` if called
     /// from one of its own handlers.
     pub fn run(&mut self) -> Result<()> {
