@@ -6,8 +6,8 @@
 //!    after its due time each tick ran (mean, median, p99, max), how many
 //!    ticks were skipped, and the shortest gap between two firings (a
 //!    catch-up burst would show as a gap near zero). Beside it, the same
-//!    schedule kept by `thread::sleep` to each due time: what the OS
-//!    allows. The bar: mean ≤ 0.28 ms (half of CZMQ zloop's
+//!    schedule kept by `thread::sleep`: what the OS allows. Pinned to one
+//!    core, and unpinned. The bar: mean ≤ 0.28 ms (half of CZMQ zloop's
 //!    0.56 ms on the same machine), no burst.
 //! 2. Reader dispatch overhead: ping-pong over inproc PAIR between two
 //!    threads; the echoing side receives either with a plain blocking
@@ -53,20 +53,31 @@ struct Lateness {
     min_gap_us: f64,
 }
 
-/// Figures for ticks fired at `fired`, on the grid `start + k × PERIOD`
-/// (k ≥ 1). A tick's lateness is measured from the last grid point before
-/// it; a grid point with no tick was skipped.
+/// The grid point after `after`: `start + k × PERIOD`, k ≥ 1, the first
+/// one later than `after` (where a repeating timer goes after a firing).
+fn next_grid_point(start: Instant, after: Instant) -> Instant {
+    let period = PERIOD.as_nanos();
+    let slots = after.saturating_duration_since(start).as_nanos() / period + 1;
+    start + Duration::from_nanos((slots * period) as u64)
+}
+
+/// Figures for ticks on the grid `start + k × PERIOD`: each tick is due at
+/// the first grid point after the tick before it fired (on time, the next
+/// one; late by more than a period, the missed points are skipped), and
+/// late by the time from there to its firing.
 fn lateness(start: Instant, fired: &[Instant]) -> Lateness {
     let period = PERIOD.as_nanos();
     let mut late: Vec<f64> = Vec::with_capacity(fired.len());
-    let mut last_slot = 0u128;
     let mut skipped = 0;
+    let mut previous_due = start;
+    let mut previous_fired = start;
     for &at in fired {
-        let since = (at - start).as_nanos();
-        let slot = since / period;
-        late.push((since - slot * period) as f64 / 1000.0);
-        skipped += slot.saturating_sub(last_slot + 1) as usize;
-        last_slot = slot;
+        let due = next_grid_point(start, previous_fired);
+        late.push(at.saturating_duration_since(due).as_nanos() as f64 / 1000.0);
+        let slots = (due - previous_due).as_nanos() / period;
+        skipped += (slots as usize).saturating_sub(1);
+        previous_due = due;
+        previous_fired = at;
     }
     let min_gap_us = fired
         .windows(2)
@@ -101,11 +112,12 @@ fn loop_timer_ticks(ticks: usize) -> (Instant, Vec<Instant>) {
     (start, fired)
 }
 
+/// The same schedule kept by `thread::sleep`: what the OS allows.
 fn sleep_ticks(ticks: usize) -> (Instant, Vec<Instant>) {
-    let mut fired = Vec::with_capacity(ticks);
+    let mut fired: Vec<Instant> = Vec::with_capacity(ticks);
     let start = Instant::now();
-    for k in 1..=ticks as u32 {
-        let due = start + PERIOD * k;
+    for _ in 0..ticks {
+        let due = next_grid_point(start, fired.last().copied().unwrap_or(start));
         let now = Instant::now();
         if due > now {
             thread::sleep(due - now);
@@ -117,27 +129,31 @@ fn sleep_ticks(ticks: usize) -> (Instant, Vec<Instant>) {
 
 fn bench_lateness() {
     let ticks = if quick() { 200 } else { TICKS };
-    println!("## Timer lateness: a {PERIOD:?} repeating timer, {ticks} ticks, pinned to core 0\n");
+    println!("## Timer lateness: a {PERIOD:?} repeating timer, {ticks} ticks\n");
     println!(
-        "| scheduler | mean µs | median µs | p99 µs | max µs | skipped ticks | shortest gap µs |"
+        "| scheduler | thread | mean µs | median µs | p99 µs | max µs | skipped ticks | shortest gap µs |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     let rows: [(&str, TickRun); 2] = [
         ("zactor Loop timer", loop_timer_ticks),
-        ("thread::sleep to each due time (the OS floor)", sleep_ticks),
+        ("thread::sleep (the OS floor)", sleep_ticks),
     ];
-    for (name, run) in rows {
-        let (start, fired) = thread::spawn(move || {
-            pin(0);
-            run(ticks)
-        })
-        .join()
-        .expect("the tick thread");
-        let l = lateness(start, &fired);
-        println!(
-            "| {name} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {:.1} |",
-            l.mean_us, l.median_us, l.p99_us, l.max_us, l.skipped, l.min_gap_us
-        );
+    for (placement, core) in [("pinned to core 0", Some(0)), ("unpinned", None)] {
+        for (name, run) in rows {
+            let (start, fired) = thread::spawn(move || {
+                if let Some(core) = core {
+                    pin(core);
+                }
+                run(ticks)
+            })
+            .join()
+            .expect("the tick thread");
+            let l = lateness(start, &fired);
+            println!(
+                "| {name} | {placement} | {:.1} | {:.1} | {:.1} | {:.1} | {} | {:.1} |",
+                l.mean_us, l.median_us, l.p99_us, l.max_us, l.skipped, l.min_gap_us
+            );
+        }
     }
     println!();
 }
