@@ -347,15 +347,18 @@ fn a_reset_ticket_does_not_fire_and_an_idle_one_does() {
             })
             .unwrap();
         // Reset every 5 ms for 100 ms (over three delays), then let it be.
-        let resets = Cell::new(0);
-        let reset_at = last_reset.clone();
+        // (Timers run before tickets in a pass, so even a stalled loop
+        // resets the ticket before it could count as expired.)
+        let resets = Rc::new(Cell::new(0));
+        let (reset_at, reset_count) = (last_reset.clone(), resets.clone());
         reactor.add_timer(5 * MS, 20, move |reactor, _| {
-            assert!(reactor.reset_ticket(ticket));
+            assert!(reactor.reset_ticket(ticket), "expired while being reset");
             reset_at.set(Instant::now());
-            resets.set(resets.get() + 1);
+            reset_count.set(reset_count.get() + 1);
             Ok(Flow::Continue)
         });
         assert_eq!(reactor.run(), Ok(()));
+        assert_eq!(resets.get(), 20, "every reset came before the expiry");
         let expired = expired_at.get().expect("the ticket expired");
         assert!(
             expired >= last_reset.get() + DELAY,
