@@ -40,6 +40,8 @@ mod poll;
 #[cfg(unix)]
 mod poller;
 #[cfg(all(unix, not(zactor_loom)))]
+mod reactor;
+#[cfg(all(unix, not(zactor_loom)))]
 pub mod signal;
 mod signaler;
 mod socket;
@@ -56,6 +58,8 @@ pub use msg::Message;
 pub use poll::{poll, PollEvents, PollItem, POLLERR, POLLIN, POLLOUT};
 #[cfg(unix)]
 pub use poller::{Poller, PollerEvent};
+#[cfg(all(unix, not(zactor_loom)))]
+pub use reactor::{Flow, Loop, ReaderId, TicketId, TimerId};
 pub use socket::{Mechanism, Sendable, Socket, DONTWAIT, SNDMORE};
 pub use socket_type::SocketType;
 pub use socket_type::SocketType::{

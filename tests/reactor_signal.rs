@@ -1,0 +1,229 @@
+//! Caught signals: with `zactor::signal` installed, a pretend signal
+//! (`raise_for_test`, exactly what the handler thread does on SIGINT) ends
+//! a running `Loop` with `EINTR` (a nonstop loop keeps running), and makes
+//! a blocking `recv`, `zmq::poll` and `Poller::wait` in another thread
+//! return `EINTR`.
+//!
+//! The pretend signal is process-wide, so the tests of this file take one
+//! lock and run one at a time, and each starts and ends with the flag
+//! reset. A blocked call cannot announce that it is blocked, only that it
+//! is about to block: the test then raises again and again until the call
+//! returns, so one raise surely lands while it sleeps.
+
+mod common;
+
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::{Mutex, MutexGuard};
+use std::thread;
+use std::time::Duration;
+
+use common::{bound, bounded, connected, endpoint};
+use zactor::{self as zmq, signal, Flow, Loop};
+
+/// One test at a time: the signal flag is process-wide.
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn serial() -> MutexGuard<'static, ()> {
+    let guard = SERIAL
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    signal::install().unwrap();
+    signal::reset();
+    guard
+}
+
+/// Raises a pretend signal until `done` delivers the blocked call's result.
+fn raise_until<T>(done: &mpsc::Receiver<T>) -> T {
+    loop {
+        signal::raise_for_test();
+        match done.recv_timeout(Duration::from_millis(20)) {
+            Ok(value) => return value,
+            Err(RecvTimeoutError::Timeout) => continue,
+            Err(RecvTimeoutError::Disconnected) => panic!("the blocked thread died"),
+        }
+    }
+}
+
+#[test]
+fn a_signal_ends_a_loop_waiting_on_a_socket() {
+    let _serial = serial();
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let pull = bound(&ctx, zmq::PULL, &endpoint("reactor-signal-socket"));
+        let _push = connected(&ctx, zmq::PUSH, &endpoint("reactor-signal-socket"));
+        let (started, running) = mpsc::channel();
+        let (finished, done) = mpsc::channel();
+        let runner = thread::spawn(move || {
+            let mut reactor = Loop::new();
+            reactor
+                .add_reader(&pull, |_, _| panic!("nothing was sent"))
+                .unwrap();
+            reactor.add_timer(Duration::ZERO, 1, move |_, _| {
+                started.send(()).unwrap();
+                Ok(Flow::Continue)
+            });
+            finished.send(reactor.run()).unwrap();
+        });
+        running.recv().unwrap();
+        assert_eq!(raise_until(&done), Err(zmq::Error::EINTR));
+        runner.join().unwrap();
+        assert!(signal::interrupted());
+    });
+    signal::reset();
+}
+
+#[test]
+fn a_signal_ends_a_loop_of_timers_only() {
+    let _serial = serial();
+    bounded(|| {
+        let (started, running) = mpsc::channel();
+        let (finished, done) = mpsc::channel();
+        let runner = thread::spawn(move || {
+            let mut reactor = Loop::new();
+            reactor.add_timer(Duration::ZERO, 1, move |_, _| {
+                started.send(()).unwrap();
+                Ok(Flow::Continue)
+            });
+            reactor.add_timer(Duration::from_secs(3600), 1, |_, _| Ok(Flow::Stop));
+            finished.send(reactor.run()).unwrap();
+        });
+        running.recv().unwrap();
+        assert_eq!(raise_until(&done), Err(zmq::Error::EINTR));
+        runner.join().unwrap();
+    });
+    signal::reset();
+}
+
+#[test]
+fn a_loop_run_after_a_signal_ends_at_once_until_reset() {
+    let _serial = serial();
+    bounded(|| {
+        signal::raise_for_test();
+        let mut reactor = Loop::new();
+        reactor.add_timer(Duration::ZERO, 1, |_, _| panic!("must not run"));
+        assert_eq!(reactor.run(), Err(zmq::Error::EINTR));
+        signal::reset();
+        let mut reactor = Loop::new();
+        reactor.add_timer(Duration::ZERO, 1, |_, _| Ok(Flow::Stop));
+        assert_eq!(reactor.run(), Ok(()));
+    });
+    signal::reset();
+}
+
+#[test]
+fn a_nonstop_loop_keeps_running_through_signals() {
+    let _serial = serial();
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let pull = bound(&ctx, zmq::PULL, &endpoint("reactor-signal-nonstop"));
+        let push = connected(&ctx, zmq::PUSH, &endpoint("reactor-signal-nonstop"));
+        let (started, running) = mpsc::channel();
+        let (finished, done) = mpsc::channel();
+        let runner = thread::spawn(move || {
+            let mut reactor = Loop::new();
+            reactor.set_nonstop(true);
+            assert!(reactor.nonstop());
+            reactor
+                .add_reader(&pull, |_, socket| {
+                    assert_eq!(socket.recv_string(zmq::DONTWAIT)?.unwrap(), "after");
+                    Ok(Flow::Stop)
+                })
+                .unwrap();
+            reactor.add_timer(Duration::ZERO, 1, move |_, _| {
+                started.send(()).unwrap();
+                Ok(Flow::Continue)
+            });
+            finished.send(reactor.run()).unwrap();
+        });
+        running.recv().unwrap();
+        // Signals while it waits (some land in the wait, some between
+        // passes): none ends it.
+        for _ in 0..20 {
+            signal::raise_for_test();
+            assert!(
+                done.recv_timeout(Duration::from_millis(1)).is_err(),
+                "a nonstop loop ended on a signal"
+            );
+        }
+        assert!(signal::interrupted());
+        push.send("after", 0).unwrap();
+        assert_eq!(done.recv().unwrap(), Ok(()));
+        runner.join().unwrap();
+    });
+    signal::reset();
+}
+
+#[test]
+fn a_blocking_recv_returns_eintr() {
+    let _serial = serial();
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let pull = bound(&ctx, zmq::PULL, &endpoint("reactor-signal-recv"));
+        let _push = connected(&ctx, zmq::PUSH, &endpoint("reactor-signal-recv"));
+        let (finished, done) = mpsc::channel();
+        let (about_to_block, blocking) = mpsc::channel();
+        let receiver = thread::spawn(move || {
+            about_to_block.send(()).unwrap();
+            finished.send(pull.recv_bytes(0)).unwrap();
+        });
+        blocking.recv().unwrap();
+        assert_eq!(raise_until(&done), Err(zmq::Error::EINTR));
+        receiver.join().unwrap();
+    });
+    signal::reset();
+}
+
+#[test]
+fn zmq_poll_returns_eintr() {
+    let _serial = serial();
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let pull = bound(&ctx, zmq::PULL, &endpoint("reactor-signal-poll"));
+        let _push = connected(&ctx, zmq::PUSH, &endpoint("reactor-signal-poll"));
+        let (finished, done) = mpsc::channel();
+        let (about_to_block, blocking) = mpsc::channel();
+        let poller = thread::spawn(move || {
+            let mut items = [pull.as_poll_item(zmq::POLLIN)];
+            about_to_block.send(()).unwrap();
+            finished.send(zmq::poll(&mut items, -1)).unwrap();
+        });
+        blocking.recv().unwrap();
+        assert_eq!(raise_until(&done), Err(zmq::Error::EINTR));
+        poller.join().unwrap();
+    });
+    signal::reset();
+}
+
+#[test]
+fn poller_wait_returns_eintr_with_sockets_and_with_descriptors_only() {
+    let _serial = serial();
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let pull = bound(&ctx, zmq::PULL, &endpoint("reactor-signal-poller"));
+        let _push = connected(&ctx, zmq::PUSH, &endpoint("reactor-signal-poller"));
+        let (finished, done) = mpsc::channel();
+        let (about_to_block, blocking) = mpsc::channel();
+        let waiter = thread::spawn(move || {
+            let mut events = Vec::new();
+            let mut poller = zmq::Poller::new();
+            poller.add(&pull, zmq::POLLIN, 0).unwrap();
+            about_to_block.send(()).unwrap();
+            finished.send(poller.wait(&mut events, -1)).unwrap();
+            drop(poller);
+
+            // Descriptors only: nothing but the signal module can wake it.
+            let (_writer, reader) = std::os::unix::net::UnixStream::pair().unwrap();
+            let fd = std::os::unix::io::AsRawFd::as_raw_fd(&reader);
+            let mut poller = zmq::Poller::new();
+            poller.add_fd(fd, zmq::POLLIN, 1).unwrap();
+            about_to_block.send(()).unwrap();
+            finished.send(poller.wait(&mut events, -1)).unwrap();
+        });
+        blocking.recv().unwrap();
+        assert_eq!(raise_until(&done), Err(zmq::Error::EINTR), "sockets");
+        blocking.recv().unwrap();
+        assert_eq!(raise_until(&done), Err(zmq::Error::EINTR), "descriptors");
+        waiter.join().unwrap();
+    });
+    signal::reset();
+}
