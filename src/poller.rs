@@ -42,7 +42,7 @@ use crate::interruption;
 use crate::mailbox::Mailbox;
 use crate::poll::fd::{happened, interest};
 use crate::poll::{PollEvents, POLLIN, POLLOUT};
-use crate::signaler::{lock, Signal, WatchId, Watcher};
+use crate::signaler::{lock, Signal, Spinner, WatchId, Watcher};
 use crate::socket::Socket;
 use crate::sync::{Arc, AtomicBool, Mutex, OnceLock, Ordering};
 use crate::sys;
@@ -340,6 +340,9 @@ impl<'a> Poller<'a> {
         if self.fds_dirty {
             self.rebuild_fds();
         }
+        if deadline.map_or(true, |d| d > Instant::now()) {
+            self.spin_on_recent(deadline)?;
+        }
         // First look: no reset, no registration to make; a busy poller finds
         // its work at once.
         self.check(events)?;
@@ -370,6 +373,39 @@ impl<'a> Poller<'a> {
             }
             if !events.is_empty() || expired(deadline) {
                 return Ok(events.len());
+            }
+        }
+    }
+
+    /// Before the first (marking) look, spins for a short while peeking at
+    /// the members that were ready last time, without marking their pipes
+    /// asleep: a peer that answers within the spin then pays no wake-up
+    /// command (the reactor's ping-pong case), as a blocking `recv` spins.
+    /// Only those members, so the cost does not grow with idle ones; only
+    /// without descriptors (which need `poll(2)` to be seen). Returns when
+    /// one is readable, a member was notified, or the spin is over; the
+    /// caller's check then reports exactly.
+    fn spin_on_recent(&mut self, deadline: Option<Instant>) -> Result<()> {
+        if self.has_fds() || self.last_ready.is_empty() {
+            return Ok(());
+        }
+        let mut spinner = Spinner::new(deadline);
+        loop {
+            for &slot in &self.last_ready {
+                if let Some(Some(Member {
+                    target: Target::Socket { socket, .. },
+                    events,
+                    ..
+                })) = self.members.get(slot)
+                {
+                    if events.contains(POLLIN) && socket.peek_readable()? {
+                        return Ok(());
+                    }
+                }
+            }
+            // A notified member is on the woken list; the pass sees it.
+            if self.shared.park.take() || !spinner.next() {
+                return Ok(());
             }
         }
     }

@@ -75,9 +75,20 @@ impl Fq {
         if self.more {
             return true;
         }
+        let mut empty = 0;
         while let Some(id) = self.set.current() {
             if pipes.check_read(id) {
                 return true;
+            }
+            if pipes.spinning() {
+                // Spinning: nothing was marked asleep, so no ActivateRead
+                // will come for this pipe; keep it in the usable set.
+                empty += 1;
+                if empty >= self.set.active_len() {
+                    return false;
+                }
+                self.set.advance();
+                continue;
             }
             // Not ready: `check_read` marked it asleep, so its writer will
             // send ActivateRead; a finished pipe goes to the dead list.

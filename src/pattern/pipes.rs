@@ -138,10 +138,15 @@ impl Pipes {
         None
     }
 
-    /// Whether a frame is ready on this pipe (marks it asleep when not).
+    /// Whether a frame is ready on this pipe (marks it asleep when not,
+    /// unless spinning).
     #[inline]
     pub(crate) fn check_read(&mut self, id: PipeId) -> bool {
+        // While spinning (a poller peeking before it sleeps), look without
+        // marking the pipe asleep, as spinning reads do.
+        let spinning = self.spinning;
         match self.get(id) {
+            Some(entry) if spinning => entry.end.peek_ready(),
             Some(entry) => entry.end.check_read(),
             None => false,
         }

@@ -323,6 +323,19 @@ impl Socket {
         Ok(core.ready_fd.as_ref().map_or(-1, |fd| fd.fd()))
     }
 
+    /// Whether a receive would not block now, looking without marking
+    /// empty pipes asleep (a poller spinning before it sleeps: no wake-up
+    /// command is owed for what it peeks at).
+    pub(crate) fn peek_readable(&self) -> Result<bool> {
+        let mut core = self.core();
+        core.process_commands()?;
+        let core = &mut *core;
+        core.pipes.set_spinning(true);
+        let readable = core.pattern.has_in(&mut core.pipes);
+        core.pipes.set_spinning(false);
+        Ok(readable)
+    }
+
     /// The socket's mailbox, whose signal a poller watches (`crate::poll`).
     pub(crate) fn mailbox(&self) -> Arc<Mailbox> {
         self.core().mailbox.clone()
