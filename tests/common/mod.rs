@@ -135,3 +135,4 @@ pub fn untag(body: &[u8]) -> (u64, u64) {
     let seq = u64::from_le_bytes(body[8..].try_into().unwrap());
     (id, seq)
 }
+pub mod actor_tree;
