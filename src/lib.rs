@@ -19,7 +19,7 @@
 //!
 //! Layers, lowest first (each imports only from below): `sync`, `config`,
 //! `error`; `msg`, `socket_type`; `pipe`, `signal`, `mailbox`, `command`;
-//! `pattern`; `socket`, `ctx`, `transport`. See DESIGN.md.
+//! `pattern`; `socket`, `ctx`, `transport`; `poll`; `proxy`. See DESIGN.md.
 #![deny(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 #![warn(clippy::undocumented_unsafe_blocks)]
@@ -33,6 +33,7 @@ mod msg;
 mod pattern;
 mod pipe;
 mod poll;
+mod proxy;
 mod signal;
 mod socket;
 mod socket_type;
@@ -45,6 +46,8 @@ pub use ctx::Context;
 pub use error::{Error, Result};
 pub use msg::Message;
 pub use poll::{poll, PollEvents, PollItem, POLLERR, POLLIN, POLLOUT};
+pub use proxy::device;
+pub use proxy::{proxy, proxy_steerable, proxy_steerable_with_capture, proxy_with_capture};
 pub use socket::{Mechanism, Sendable, Socket, DONTWAIT, SNDMORE};
 pub use socket_type::SocketType;
 pub use socket_type::SocketType::{
