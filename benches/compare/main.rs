@@ -13,6 +13,8 @@
 //! - PAIR round trip of one byte, µs: mean and median of every round trip.
 //! - PUB→100 SUBs, a thread each, 64 B at the default HWM: deliveries/s, with
 //!   the share dropped.
+//! - The guide's mtserver: REQ clients → ROUTER → proxy → DEALER → 5 REP
+//!   workers, requests/s (zactor and libzmq only; `mtserver.rs`).
 //!
 //! Placements (the machines are 2-vCPU VMs where waking a thread parked on the
 //! other vCPU costs ~30 µs): "same", every thread on core 0; "split", the
@@ -22,7 +24,7 @@
 //! then again, for `COMPARE_ROUNDS` rounds (default 5); the table shows
 //! medians over rounds, so a noisy neighbour hits every side alike.
 //! `COMPARE_PLACEMENTS=same,split,none` adds the unpinned placement;
-//! `COMPARE_WORKLOADS=thr,rtt,fan` (or `thr64`, `thr64k`) and `COMPARE_IMPLS=zactor,libzmq,...`
+//! `COMPARE_WORKLOADS=thr,rtt,fan,mtserver` (or `thr64`, `thr64k`) and `COMPARE_IMPLS=zactor,libzmq,...`
 //! narrow a run (to profile one side, say).
 
 use std::collections::BTreeMap;
@@ -148,6 +150,17 @@ mod zactor_side {
 mod libzmq_side {
     use ::zmq;
     include!("zmq_api.rs");
+}
+
+/// The mtserver pool on zactor and on libzmq: the same code, `mtserver.rs`.
+mod zactor_mtserver {
+    use zactor as zmq;
+    include!("mtserver.rs");
+}
+
+mod libzmq_mtserver {
+    use ::zmq;
+    include!("mtserver.rs");
 }
 
 /// omq-tokio 0.33, async API. Each thread runs a current-thread runtime and
@@ -547,6 +560,11 @@ const LARGE: usize = 64 * 1024;
 const RTT_DURATION: Duration = Duration::from_millis(400);
 const FAN_OUT_SUBSCRIBERS: usize = 100;
 const FAN_OUT_WINDOW: Duration = Duration::from_millis(300);
+/// The guide's mtserver has five workers; eight clients keep them busy.
+/// `COMPARE_MTSERVER=clients,workers` overrides both.
+const MTSERVER_CLIENTS: usize = 8;
+const MTSERVER_WORKERS: usize = 5;
+const MTSERVER_WINDOW: Duration = Duration::from_millis(500);
 
 /// One row of the table: a workload and how its figure reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -557,6 +575,7 @@ enum Metric {
     PairMedian,
     FanOutRate,
     FanOutDropped,
+    MtServer,
 }
 
 impl Metric {
@@ -568,12 +587,19 @@ impl Metric {
             Metric::PairMedian => "PAIR 1 B round trip, median µs".into(),
             Metric::FanOutRate => format!("PUB→{FAN_OUT_SUBSCRIBERS} SUB, deliveries/s"),
             Metric::FanOutDropped => format!("PUB→{FAN_OUT_SUBSCRIBERS} SUB, % dropped"),
+            Metric::MtServer => {
+                let (clients, workers) = mtserver_size();
+                format!("mtserver {clients} REQ→ROUTER→proxy→DEALER→{workers} REP, req/s")
+            }
         }
     }
 
     fn format(self, value: f64) -> String {
         match self {
-            Metric::PushPullSmall | Metric::PushPullLarge | Metric::FanOutRate => {
+            Metric::PushPullSmall
+            | Metric::PushPullLarge
+            | Metric::FanOutRate
+            | Metric::MtServer => {
                 if value >= 1e6 {
                     format!("{:.2} M", value / 1e6)
                 } else {
@@ -665,12 +691,38 @@ fn run_round(name: &'static str, placement: Placement, results: &mut Results) {
         record(Metric::FanOutRate, fan.rate);
         record(Metric::FanOutDropped, 100.0 * fan.dropped);
     }
+    if wanted("COMPARE_WORKLOADS", "mtserver") {
+        type Pool = fn(usize, usize, Duration, Placement) -> f64;
+        let pool: Option<Pool> = match name {
+            "zactor" => Some(zactor_mtserver::requests_per_second),
+            "libzmq" => Some(libzmq_mtserver::requests_per_second),
+            _ => None,
+        };
+        if let Some(pool) = pool {
+            let (clients, workers) = mtserver_size();
+            let rate = pool(clients, workers, MTSERVER_WINDOW, placement);
+            record(Metric::MtServer, rate);
+        }
+    }
+}
+
+/// The mtserver pool's (clients, workers): `COMPARE_MTSERVER=8,5`, or the
+/// defaults.
+fn mtserver_size() -> (usize, usize) {
+    let parsed = std::env::var("COMPARE_MTSERVER").ok().and_then(|v| {
+        let (clients, workers) = v.split_once(',')?;
+        Some((clients.trim().parse().ok()?, workers.trim().parse().ok()?))
+    });
+    match parsed {
+        Some((clients, workers)) if clients > 0 && workers > 0 => (clients, workers),
+        _ => (MTSERVER_CLIENTS, MTSERVER_WORKERS),
+    }
 }
 
 /// Whether the comma-separated list in environment variable `var` names
 /// `item`; an unset variable selects everything. For focused runs (a
-/// profile, a quick check): `COMPARE_WORKLOADS=thr,rtt,fan` (`thr64` or
-/// `thr64k` for one size),
+/// profile, a quick check): `COMPARE_WORKLOADS=thr,rtt,fan,mtserver`
+/// (`thr64` or `thr64k` for one size),
 /// `COMPARE_IMPLS=zactor,libzmq,omq-tokio,crossbeam`.
 fn wanted(var: &str, item: &str) -> bool {
     match std::env::var(var) {
@@ -713,6 +765,7 @@ fn print_table(results: &Results, placements: &[Placement]) {
         Metric::PairMedian,
         Metric::FanOutRate,
         Metric::FanOutDropped,
+        Metric::MtServer,
     ];
     for metric in metrics {
         for &placement in placements {
@@ -775,6 +828,11 @@ fn print_bars(results: &Results, placements: &[Placement]) {
             format!("PUB→{FAN_OUT_SUBSCRIBERS} SUB ≥ 3× libzmq ({p})"),
             ratio(Metric::FanOutRate, placement, "libzmq"),
             &|r| r >= 3.0,
+        );
+        check(
+            format!("mtserver pool ≥ 2× libzmq ({p})"),
+            ratio(Metric::MtServer, placement, "libzmq"),
+            &|r| r >= 2.0,
         );
     }
     if placements.contains(&Placement::Same) {

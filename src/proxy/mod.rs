@@ -18,11 +18,12 @@
 //!
 //! A message is forwarded whole: every frame, with `SNDMORE` as it came,
 //! before the proxy looks at anything else, so multipart messages never
-//! interleave. Before taking a message from the source the proxy checks that
-//! the destination can take one now; the frames after the first then never
-//! block, since pipes count credit in whole messages. (libzmq checks once
-//! per burst and then sends blocking, so a destination that fills up
-//! mid-burst blocks its proxy, both directions at once.)
+//! interleave. The first frame is sent without waiting (`DONTWAIT`); if the
+//! destination cannot take it, the frame is kept aside until it can, and the
+//! direction waits for `POLLOUT`. The frames after an accepted first frame
+//! never block, since pipes count credit in whole messages. (libzmq checks
+//! `POLLOUT` once per burst and then sends blocking, so a destination that
+//! fills up mid-burst blocks its proxy, both directions at once.)
 //!
 //! The capture socket gets a clone of each frame, sent before the frame is
 //! forwarded, with the same `SNDMORE`: a clone shares the body (a reference
@@ -45,6 +46,7 @@ mod stats;
 mod steering;
 
 use crate::error::{Error, Result};
+use crate::msg::Message;
 use crate::poll::{PollEvents, POLLIN, POLLOUT};
 use crate::socket::{Socket, DONTWAIT, SNDMORE};
 use stats::{Counter, Statistics};
@@ -158,31 +160,35 @@ enum State {
     Paused,
 }
 
-/// How a burst ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Burst {
-    /// The source had no more messages.
-    Drained,
-    /// The destination could not take a message now.
-    Blocked,
-    /// [`BURST`] messages went through; there may be more.
-    Full,
-}
-
 /// One way through the proxy.
 struct Direction<'a> {
     from: &'a Socket,
     to: &'a Socket,
-    /// Whether the last burst stopped on a destination that could not take
-    /// a message: then the loop waits for `POLLOUT` on `to`, not `POLLIN`
-    /// on `from`.
-    blocked: bool,
+    /// The first frame of a message the destination could not take, kept
+    /// until it can (already counted as received and captured). While one
+    /// waits, the loop watches `POLLOUT` on `to`, not `POLLIN` on `from`.
+    pending: Option<Message>,
 }
 
 impl Direction<'_> {
+    /// Whether a message waits for the destination.
+    fn blocked(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Whether this direction can make progress, given the events found on
+    /// `from` and on `to`: a message to read, or room for the one waiting.
+    fn ready(&self, from: PollEvents, to: PollEvents) -> bool {
+        if self.blocked() {
+            to.contains(POLLOUT)
+        } else {
+            from.contains(POLLIN)
+        }
+    }
+
     /// The events this direction waits for on `from` and on `to`.
     fn interest(&self) -> (PollEvents, PollEvents) {
-        if self.blocked {
+        if self.blocked() {
             (PollEvents::empty(), POLLOUT)
         } else {
             (POLLIN, PollEvents::empty())
@@ -196,46 +202,67 @@ impl Direction<'_> {
         capture: Option<&Socket>,
         received: &mut Counter,
         sent: &mut Counter,
-    ) -> Result<Burst> {
-        let outcome = self.burst(capture, received, sent)?;
-        self.blocked = outcome == Burst::Blocked;
-        Ok(outcome)
-    }
-
-    fn burst(
-        &self,
-        capture: Option<&Socket>,
-        received: &mut Counter,
-        sent: &mut Counter,
-    ) -> Result<Burst> {
+    ) -> Result<()> {
         for _ in 0..BURST {
-            let (_, writable) = self.to.readiness()?;
-            if !writable {
-                return Ok(Burst::Blocked);
-            }
-            let mut frame = match self.from.recv_msg(DONTWAIT) {
-                Ok(frame) => frame,
-                Err(Error::EAGAIN) => return Ok(Burst::Drained),
-                Err(error) => return Err(error),
+            let first = match self.pending.take() {
+                Some(first) => first,
+                None => match self.from.recv_msg(DONTWAIT) {
+                    Ok(first) => {
+                        received.add(first.len());
+                        capture_frame(capture, &first)?;
+                        first
+                    }
+                    Err(Error::EAGAIN) => return Ok(()),
+                    Err(error) => return Err(error),
+                },
             };
-            loop {
-                let more = frame.get_more();
-                let flags = if more { SNDMORE } else { 0 };
+            // The first frame goes without waiting, or waits here. A failed
+            // send consumes the frame, so a copy is sent: a clone shares a
+            // heap body (a reference count) and copies an inline one (at
+            // most 77 bytes), cheaper than asking the socket whether it
+            // could take it, which also marks its empty inbound pipes asleep.
+            let more = first.get_more();
+            let len = first.len();
+            match self.to.send(first.clone(), flags(more) | DONTWAIT) {
+                Ok(()) => sent.add(len),
+                Err(Error::EAGAIN) => {
+                    self.pending = Some(first);
+                    return Ok(());
+                }
+                Err(error) => return Err(error),
+            }
+            drop(first);
+            // The other frames are queued already (pipes deliver whole
+            // messages) and the destination took the first, so it takes
+            // them (credit is counted in whole messages): no wait either.
+            let mut more = more;
+            while more {
+                let frame = self.from.recv_msg(0)?;
+                more = frame.get_more();
                 let len = frame.len();
                 received.add(len);
-                if let Some(capture) = capture {
-                    capture.send(frame.clone(), flags)?;
-                }
-                self.to.send(frame, flags)?;
+                capture_frame(capture, &frame)?;
+                self.to.send(frame, flags(more))?;
                 sent.add(len);
-                if !more {
-                    break;
-                }
-                // Already queued (pipes deliver whole messages): no wait.
-                frame = self.from.recv_msg(0)?;
             }
         }
-        Ok(Burst::Full)
+        Ok(())
+    }
+}
+
+fn flags(more: bool) -> i32 {
+    if more {
+        SNDMORE
+    } else {
+        0
+    }
+}
+
+/// Sends a clone of `frame` (sharing its body) to `capture`, if any.
+fn capture_frame(capture: Option<&Socket>, frame: &Message) -> Result<()> {
+    match capture {
+        Some(capture) => capture.send(frame.clone(), flags(frame.get_more())),
+        None => Ok(()),
     }
 }
 
@@ -250,21 +277,24 @@ fn run(
     let mut inbound = Direction {
         from: frontend,
         to: backend,
-        blocked: false,
+        pending: None,
     };
     let mut outbound = Direction {
         from: backend,
         to: frontend,
-        blocked: false,
+        pending: None,
     };
     let mut stats = Statistics::default();
     let mut state = State::Active;
     loop {
-        let control_ready = match (state, control) {
-            (State::Paused, Some(control)) => control.poll(POLLIN, -1)? > 0,
+        let ready = match (state, control) {
+            (State::Paused, Some(control)) => Ready {
+                control: control.poll(POLLIN, -1)? > 0,
+                ..Ready::default()
+            },
             _ => wait(&inbound, (!same).then_some(&outbound), control)?,
         };
-        if let Some(control) = control.filter(|_| control_ready) {
+        if let Some(control) = control.filter(|_| ready.control) {
             if let Some(command) = steering::receive(control)? {
                 steering::reply(control, command, &stats)?;
                 match command {
@@ -280,12 +310,25 @@ fn run(
         }
         let frontend_stats = &mut stats.frontend;
         let backend_stats = &mut stats.backend;
-        inbound.forward(
-            capture,
-            &mut frontend_stats.received,
-            &mut backend_stats.sent,
-        )?;
-        if !same {
+        if same {
+            // One socket plays both ends: its events count for both.
+            if inbound.ready(ready.frontend, ready.frontend) {
+                inbound.forward(
+                    capture,
+                    &mut frontend_stats.received,
+                    &mut backend_stats.sent,
+                )?;
+            }
+            continue;
+        }
+        if inbound.ready(ready.frontend, ready.backend) {
+            inbound.forward(
+                capture,
+                &mut frontend_stats.received,
+                &mut backend_stats.sent,
+            )?;
+        }
+        if outbound.ready(ready.backend, ready.frontend) {
             outbound.forward(
                 capture,
                 &mut backend_stats.received,
@@ -295,14 +338,21 @@ fn run(
     }
 }
 
-/// Waits until a direction may have work or `control` has a command;
-/// returns whether `control` is readable. `outbound` is `None` when the
-/// frontend is the backend.
+/// What the last wait found.
+#[derive(Clone, Copy, Debug, Default)]
+struct Ready {
+    control: bool,
+    frontend: PollEvents,
+    backend: PollEvents,
+}
+
+/// Waits until a direction may have work or `control` has a command.
+/// `outbound` is `None` when the frontend is the backend.
 fn wait(
     inbound: &Direction<'_>,
     outbound: Option<&Direction<'_>>,
     control: Option<&Socket>,
-) -> Result<bool> {
+) -> Result<Ready> {
     let (mut frontend_events, mut backend_events) = inbound.interest();
     if let Some(outbound) = outbound {
         let (from, to) = outbound.interest();
@@ -322,7 +372,11 @@ fn wait(
     let first = if control.is_some() { 0 } else { 1 };
     let end = if outbound.is_some() { 3 } else { 2 };
     crate::poll::poll(&mut items[first..end], -1)?;
-    Ok(control.is_some() && items[0].is_readable())
+    Ok(Ready {
+        control: control.is_some() && items[0].is_readable(),
+        frontend: items[1].get_revents(),
+        backend: items[2].get_revents(),
+    })
 }
 
 #[cfg(test)]
