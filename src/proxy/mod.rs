@@ -217,10 +217,10 @@ impl Direction<'_> {
                 },
             };
             // The first frame goes without waiting, or waits here. A failed
-            // send consumes the frame, so a copy is sent: a clone shares a
-            // heap body (a reference count) and copies an inline one (at
-            // most 77 bytes), cheaper than asking the socket whether it
-            // could take it, which also marks its empty inbound pipes asleep.
+            // send consumes the frame, so a clone is sent (it shares a heap
+            // body, copies an inline one). Asking the socket first whether
+            // it could take a message would also mark its empty inbound
+            // pipes asleep: a wake-up command per message from their writers.
             let more = first.get_more();
             let len = first.len();
             match self.to.send(first.clone(), flags(more) | DONTWAIT) {
