@@ -19,7 +19,7 @@
 //!
 //! Layers, lowest first (each imports only from below): `sync`, `config`,
 //! `error`; `msg`, `socket_type`; `pipe`, `signal`, `mailbox`, `command`;
-//! `pattern`; `socket`, `ctx`, `transport`. See DESIGN.md.
+//! `pattern`; `socket`, `ctx`, `transport`; `poll`; `proxy`. See DESIGN.md.
 #![deny(unsafe_code)]
 #![warn(missing_docs, unreachable_pub)]
 #![warn(clippy::undocumented_unsafe_blocks)]
@@ -39,6 +39,7 @@ mod pipe;
 mod poll;
 #[cfg(unix)]
 mod poller;
+mod proxy;
 #[cfg(all(unix, not(zactor_loom)))]
 mod reactor;
 #[cfg(all(unix, not(zactor_loom)))]
@@ -58,6 +59,8 @@ pub use msg::Message;
 pub use poll::{poll, PollEvents, PollItem, POLLERR, POLLIN, POLLOUT};
 #[cfg(unix)]
 pub use poller::{Poller, PollerEvent};
+pub use proxy::device;
+pub use proxy::{proxy, proxy_steerable, proxy_steerable_with_capture, proxy_with_capture};
 #[cfg(all(unix, not(zactor_loom)))]
 pub use reactor::{Flow, Loop, ReaderId, TicketId, TimerId};
 pub use socket::{Mechanism, Sendable, Socket, DONTWAIT, SNDMORE};

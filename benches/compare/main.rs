@@ -17,6 +17,8 @@
 //!   `zmq::poll` (half a poll-to-poll PAIR round trip), the same with 1000
 //!   idle sockets in the echo side's poll set, and zactor's `Poller` with
 //!   1, 100 and 1000 members next to `zmq::poll` over as many items.
+//! - The guide's mtserver: REQ clients → ROUTER → proxy → DEALER → 5 REP
+//!   workers, requests/s (zactor and libzmq only; `mtserver.rs`).
 //!
 //! Placements (the machines are 2-vCPU VMs where waking a thread parked on the
 //! other vCPU costs ~30 µs): "same", every thread on core 0; "split", the
@@ -26,7 +28,7 @@
 //! then again, for `COMPARE_ROUNDS` rounds (default 5); the table shows
 //! medians over rounds, so a noisy neighbour hits every side alike.
 //! `COMPARE_PLACEMENTS=same,split,none` adds the unpinned placement;
-//! `COMPARE_WORKLOADS=thr,rtt,fan,poll` (or `thr64`, `thr64k`) and `COMPARE_IMPLS=zactor,libzmq,...`
+//! `COMPARE_WORKLOADS=thr,rtt,fan,poll,mtserver` (or `thr64`, `thr64k`) and `COMPARE_IMPLS=zactor,libzmq,...`
 //! narrow a run (to profile one side, say).
 
 use std::collections::BTreeMap;
@@ -152,6 +154,17 @@ mod zactor_side {
 mod libzmq_side {
     use ::zmq;
     include!("zmq_api.rs");
+}
+
+/// The mtserver pool on zactor and on libzmq: the same code, `mtserver.rs`.
+mod zactor_mtserver {
+    use zactor as zmq;
+    include!("mtserver.rs");
+}
+
+mod libzmq_mtserver {
+    use ::zmq;
+    include!("mtserver.rs");
 }
 
 /// omq-tokio 0.33, async API. Each thread runs a current-thread runtime and
@@ -551,6 +564,11 @@ const LARGE: usize = 64 * 1024;
 const RTT_DURATION: Duration = Duration::from_millis(400);
 const FAN_OUT_SUBSCRIBERS: usize = 100;
 const FAN_OUT_WINDOW: Duration = Duration::from_millis(300);
+/// The guide's mtserver has five workers; eight clients keep them busy.
+/// `COMPARE_MTSERVER=clients,workers` overrides both.
+const MTSERVER_CLIENTS: usize = 8;
+const MTSERVER_WORKERS: usize = 5;
+const MTSERVER_WINDOW: Duration = Duration::from_millis(500);
 
 /// One row of the table: a workload and how its figure reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -568,6 +586,7 @@ enum Metric {
     /// zactor's `Poller` (libzmq: `zmq::poll` over as many items) with
     /// this many members, all idle but one: half a round trip.
     PollerWake(usize),
+    MtServer,
 }
 
 impl Metric {
@@ -582,12 +601,19 @@ impl Metric {
             Metric::PollWake => "send → poll wake-up, median µs".into(),
             Metric::PollWake1000 => "send → poll wake-up, 1000 idle + 1, median µs".into(),
             Metric::PollerWake(n) => format!("send → Poller wake-up, {n} members, median µs"),
+            Metric::MtServer => {
+                let (clients, workers) = mtserver_size();
+                format!("mtserver {clients} REQ→ROUTER→proxy→DEALER→{workers} REP, req/s")
+            }
         }
     }
 
     fn format(self, value: f64) -> String {
         match self {
-            Metric::PushPullSmall | Metric::PushPullLarge | Metric::FanOutRate => {
+            Metric::PushPullSmall
+            | Metric::PushPullLarge
+            | Metric::FanOutRate
+            | Metric::MtServer => {
                 if value >= 1e6 {
                     format!("{:.2} M", value / 1e6)
                 } else {
@@ -714,6 +740,19 @@ fn run_round(name: &'static str, placement: Placement, results: &mut Results) {
             }
         }
     }
+    if wanted("COMPARE_WORKLOADS", "mtserver") {
+        type Pool = fn(usize, usize, Duration, Placement) -> f64;
+        let pool: Option<Pool> = match name {
+            "zactor" => Some(zactor_mtserver::requests_per_second),
+            "libzmq" => Some(libzmq_mtserver::requests_per_second),
+            _ => None,
+        };
+        if let Some(pool) = pool {
+            let (clients, workers) = mtserver_size();
+            let rate = pool(clients, workers, MTSERVER_WINDOW, placement);
+            record(Metric::MtServer, rate);
+        }
+    }
 }
 
 /// Member counts of the Poller rows.
@@ -799,10 +838,23 @@ mod zactor_poller {
     }
 }
 
+/// The mtserver pool's (clients, workers): `COMPARE_MTSERVER=8,5`, or the
+/// defaults.
+fn mtserver_size() -> (usize, usize) {
+    let parsed = std::env::var("COMPARE_MTSERVER").ok().and_then(|v| {
+        let (clients, workers) = v.split_once(',')?;
+        Some((clients.trim().parse().ok()?, workers.trim().parse().ok()?))
+    });
+    match parsed {
+        Some((clients, workers)) if clients > 0 && workers > 0 => (clients, workers),
+        _ => (MTSERVER_CLIENTS, MTSERVER_WORKERS),
+    }
+}
+
 /// Whether the comma-separated list in environment variable `var` names
 /// `item`; an unset variable selects everything. For focused runs (a
-/// profile, a quick check): `COMPARE_WORKLOADS=thr,rtt,fan` (`thr64` or
-/// `thr64k` for one size),
+/// profile, a quick check): `COMPARE_WORKLOADS=thr,rtt,fan,poll,mtserver`
+/// (`thr64` or `thr64k` for one size),
 /// `COMPARE_IMPLS=zactor,libzmq,omq-tokio,crossbeam`.
 fn wanted(var: &str, item: &str) -> bool {
     match std::env::var(var) {
@@ -850,6 +902,7 @@ fn print_table(results: &Results, placements: &[Placement]) {
         Metric::PollerWake(POLLER_MEMBERS[0]),
         Metric::PollerWake(POLLER_MEMBERS[1]),
         Metric::PollerWake(POLLER_MEMBERS[2]),
+        Metric::MtServer,
     ];
     for metric in metrics {
         for &placement in placements {
@@ -912,6 +965,11 @@ fn print_bars(results: &Results, placements: &[Placement]) {
             format!("PUB→{FAN_OUT_SUBSCRIBERS} SUB ≥ 3× libzmq ({p})"),
             ratio(Metric::FanOutRate, placement, "libzmq"),
             &|r| r >= 3.0,
+        );
+        check(
+            format!("mtserver pool ≥ 2× libzmq ({p})"),
+            ratio(Metric::MtServer, placement, "libzmq"),
+            &|r| r >= 2.0,
         );
     }
     if placements.contains(&Placement::Same) {

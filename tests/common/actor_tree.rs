@@ -67,4 +67,3 @@ pub fn assert_children_first(log: &Log) {
     }
     assert_eq!(log.last().map(String::as_str), Some("root"));
 }
-
