@@ -59,7 +59,7 @@ pub use msg::Message;
 pub use poll::{poll, PollEvents, PollItem, POLLERR, POLLIN, POLLOUT};
 #[cfg(unix)]
 pub use poller::{Poller, PollerEvent};
-pub use proxy::device;
+pub use proxy::{device, Proxy};
 pub use proxy::{proxy, proxy_steerable, proxy_steerable_with_capture, proxy_with_capture};
 #[cfg(all(unix, not(zactor_loom)))]
 pub use reactor::{Flow, Loop, ReaderId, TicketId, TimerId};

@@ -59,7 +59,7 @@
 //! ```
 
 mod builder;
-mod handshake;
+pub(crate) mod handshake;
 mod lifecycle;
 #[cfg(zactor_loom)]
 pub(crate) mod loom_api;

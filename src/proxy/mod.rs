@@ -44,6 +44,9 @@
 pub mod device;
 mod stats;
 mod steering;
+mod zproxy;
+
+pub use zproxy::Proxy;
 
 use crate::error::{Error, Result};
 use crate::msg::Message;
