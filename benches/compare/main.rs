@@ -696,7 +696,10 @@ fn run_round(name: &'static str, placement: Placement, results: &mut Results) {
             median(&per)
         };
         if let Some(poll_rtt) = poll_rtt {
-            record(Metric::PollWake, half_median(poll_rtt(0, RTT_DURATION, placement)));
+            record(
+                Metric::PollWake,
+                half_median(poll_rtt(0, RTT_DURATION, placement)),
+            );
             record(
                 Metric::PollWake1000,
                 half_median(poll_rtt(1000, RTT_DURATION, placement)),

@@ -1,0 +1,349 @@
+//! The network transports end to end over loopback: `tcp://127.0.0.1:*`
+//! (a port per test, so tests run in parallel) and `ipc://`, every socket
+//! family, multipart, empty and large bodies, connect before bind,
+//! reconnection, and garbage from a raw TCP client.
+
+mod common;
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+
+use common::{bounded, recv, recv_str, socket};
+use zactor as zmq;
+
+/// A socket bound to a fresh loopback port; returns it with its endpoint.
+fn bound_tcp(ctx: &zmq::Context, kind: zmq::SocketType) -> (zmq::Socket, String) {
+    let socket = socket(ctx, kind);
+    socket.bind("tcp://127.0.0.1:*").expect("bind");
+    let endpoint = socket.get_last_endpoint().unwrap().unwrap();
+    assert!(endpoint.starts_with("tcp://127.0.0.1:"), "{endpoint}");
+    assert!(!endpoint.ends_with(":*") && !endpoint.ends_with(":0"));
+    (socket, endpoint)
+}
+
+fn connected_to(ctx: &zmq::Context, kind: zmq::SocketType, endpoint: &str) -> zmq::Socket {
+    let socket = socket(ctx, kind);
+    socket.connect(endpoint).expect("connect");
+    socket
+}
+
+#[test]
+fn addresses_are_checked() {
+    let ctx = zmq::Context::new();
+    let s = ctx.socket(zmq::PUSH).unwrap();
+    for bad in [
+        "tcp://127.0.0.1",
+        "tcp://:5555",
+        "tcp://127.0.0.1:x",
+        "tcp://127.0.0.1:99999",
+        "ipc://",
+    ] {
+        assert_eq!(s.bind(bad), Err(zmq::Error::EINVAL), "bind {bad}");
+        assert_eq!(s.connect(bad), Err(zmq::Error::EINVAL), "connect {bad}");
+    }
+    assert_eq!(s.connect("tcp://*:5555"), Err(zmq::Error::EINVAL));
+    assert_eq!(s.connect("tcp://127.0.0.1:*"), Err(zmq::Error::EINVAL));
+}
+
+#[test]
+fn destroy_stops_and_joins_the_io_thread() {
+    bounded(|| {
+        let mut ctx = zmq::Context::new();
+        {
+            let (pull, endpoint) = bound_tcp(&ctx, zmq::PULL);
+            let push = connected_to(&ctx, zmq::PUSH, &endpoint);
+            push.send("x", 0).unwrap();
+            assert_eq!(recv_str(&pull), "x");
+        }
+        ctx.destroy().unwrap();
+    });
+}
+
+#[test]
+fn the_port_is_taken_until_unbound() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let (first, endpoint) = bound_tcp(&ctx, zmq::PULL);
+        let second = ctx.socket(zmq::PULL).unwrap();
+        assert_eq!(second.bind(&endpoint), Err(zmq::Error::EADDRINUSE));
+        first.unbind(&endpoint).unwrap();
+        // The listener closes on the I/O thread: retry until it has.
+        let mut tries = 0;
+        while second.bind(&endpoint).is_err() {
+            tries += 1;
+            assert!(tries < 1000, "the port never came free");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    });
+}
+
+#[test]
+fn push_pull_counts_every_message() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let (pull, endpoint) = bound_tcp(&ctx, zmq::PULL);
+        let push = connected_to(&ctx, zmq::PUSH, &endpoint);
+        const N: u64 = 100_000;
+        let sender = std::thread::spawn(move || {
+            for i in 0..N {
+                push.send(&i.to_le_bytes()[..], 0).unwrap();
+            }
+            push
+        });
+        for i in 0..N {
+            let body = recv(&pull);
+            assert_eq!(u64::from_le_bytes(body[..].try_into().unwrap()), i);
+        }
+        drop(sender.join().unwrap());
+    });
+}
+
+#[test]
+fn req_rep_round_trips() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let (rep, endpoint) = bound_tcp(&ctx, zmq::REP);
+        let req = connected_to(&ctx, zmq::REQ, &endpoint);
+        for i in 0..100 {
+            req.send(format!("hello {i}").as_str(), 0).unwrap();
+            assert_eq!(recv_str(&rep), format!("hello {i}"));
+            rep.send(format!("world {i}").as_str(), 0).unwrap();
+            assert_eq!(recv_str(&req), format!("world {i}"));
+        }
+    });
+}
+
+#[test]
+fn subscriptions_cross_the_wire() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let (publisher, endpoint) = bound_tcp(&ctx, zmq::PUB);
+        let subscriber = connected_to(&ctx, zmq::SUB, &endpoint);
+        subscriber.set_subscribe(b"weather").unwrap();
+        // The subscription reaches the publisher asynchronously: publish
+        // until the subscriber hears something.
+        let mut heard = None;
+        for _ in 0..2000 {
+            publisher.send("sports 1", 0).unwrap();
+            publisher.send("weather 1", 0).unwrap();
+            if let Ok(msg) = subscriber.recv_string(zmq::DONTWAIT) {
+                heard = Some(msg.unwrap());
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert_eq!(heard.as_deref(), Some("weather 1"));
+        for i in 0..100 {
+            publisher.send(format!("sports {i}").as_str(), 0).unwrap();
+            publisher.send(format!("weather {i}").as_str(), 0).unwrap();
+        }
+        publisher.send("weather end", 0).unwrap();
+        let mut count = 0;
+        loop {
+            let msg = recv_str(&subscriber);
+            assert!(msg.starts_with("weather"), "{msg}");
+            if msg == "weather end" {
+                break;
+            }
+            count += 1;
+        }
+        assert!(count >= 100, "{count}");
+    });
+}
+
+#[test]
+fn router_sees_the_dealers_identity_and_routes_back() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let (router, endpoint) = bound_tcp(&ctx, zmq::ROUTER);
+        let dealer = socket(&ctx, zmq::DEALER);
+        dealer.set_identity(b"worker-7").unwrap();
+        dealer.connect(&endpoint).unwrap();
+        dealer.send_multipart(["", "ready"], 0).unwrap();
+        assert_eq!(
+            router.recv_multipart(0).unwrap(),
+            vec![b"worker-7".to_vec(), b"".to_vec(), b"ready".to_vec()]
+        );
+        router.send_multipart(["worker-7", "", "job"], 0).unwrap();
+        assert_eq!(
+            dealer.recv_multipart(0).unwrap(),
+            vec![b"".to_vec(), b"job".to_vec()]
+        );
+    });
+}
+
+#[test]
+fn connecting_router_learns_the_binders_identity() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let dealer = socket(&ctx, zmq::DEALER);
+        dealer.set_identity(b"server").unwrap();
+        dealer.bind("tcp://127.0.0.1:*").unwrap();
+        let endpoint = dealer.get_last_endpoint().unwrap().unwrap();
+        let router = connected_to(&ctx, zmq::ROUTER, &endpoint);
+        dealer.send("hello", 0).unwrap();
+        assert_eq!(
+            router.recv_multipart(0).unwrap(),
+            vec![b"server".to_vec(), b"hello".to_vec()]
+        );
+        router.send_multipart(["server", "back"], 0).unwrap();
+        assert_eq!(recv_str(&dealer), "back");
+    });
+}
+
+#[test]
+fn multipart_empty_and_large_bodies_arrive_whole() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let (pull, endpoint) = bound_tcp(&ctx, zmq::PULL);
+        let push = connected_to(&ctx, zmq::PUSH, &endpoint);
+        let big: Vec<u8> = (0..1 << 20).map(|i| (i % 251) as u8).collect();
+        for _ in 0..3 {
+            push.send_multipart(
+                vec![b"".to_vec(), big.clone(), b"tail".to_vec(), Vec::new()],
+                0,
+            )
+            .unwrap();
+            push.send(Vec::<u8>::new(), 0).unwrap();
+        }
+        for _ in 0..3 {
+            let parts = pull.recv_multipart(0).unwrap();
+            assert_eq!(parts.len(), 4);
+            assert!(parts[0].is_empty() && parts[3].is_empty());
+            assert!(parts[1] == big, "the 1 MiB body arrives intact");
+            assert_eq!(parts[2], b"tail");
+            assert_eq!(pull.recv_multipart(0).unwrap(), vec![Vec::<u8>::new()]);
+        }
+    });
+}
+
+#[test]
+fn connect_before_bind_queues_messages() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        // Find a free port, then release it for the late binder.
+        let endpoint = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            format!("tcp://{}", listener.local_addr().unwrap())
+        };
+        let push = connected_to(&ctx, zmq::PUSH, &endpoint);
+        push.set_reconnect_ivl(10).unwrap();
+        for i in 0..10 {
+            push.send(format!("early {i}").as_str(), 0).unwrap();
+        }
+        let pull = socket(&ctx, zmq::PULL);
+        pull.bind(&endpoint).unwrap();
+        for i in 0..10 {
+            assert_eq!(recv_str(&pull), format!("early {i}"));
+        }
+    });
+}
+
+#[test]
+fn a_rebound_peer_gets_the_reconnection() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let (rep, endpoint) = bound_tcp(&ctx, zmq::PULL);
+        let push = socket(&ctx, zmq::PUSH);
+        push.set_reconnect_ivl(10).unwrap();
+        push.connect(&endpoint).unwrap();
+        push.send("first", 0).unwrap();
+        assert_eq!(recv_str(&rep), "first");
+        drop(rep);
+        // The old listener closes on the I/O thread: retry the bind.
+        let again = socket(&ctx, zmq::PULL);
+        let mut tries = 0;
+        while again.bind(&endpoint).is_err() {
+            tries += 1;
+            assert!(tries < 1000, "the port never came free");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // Messages sent while the connection is being remade may go to the
+        // dying connection; keep sending until one arrives, then count.
+        let mut got = false;
+        for i in 0..2000 {
+            push.send(format!("again {i}").as_str(), 0).unwrap();
+            if again.recv_string(zmq::DONTWAIT).is_ok() {
+                got = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        assert!(got, "the reconnection never carried a message");
+        for i in 0..100 {
+            push.send(format!("after {i}").as_str(), 0).unwrap();
+        }
+        let mut seen = 0;
+        while seen < 100 {
+            if recv_str(&again).starts_with("after") {
+                seen += 1;
+            }
+        }
+    });
+}
+
+#[test]
+fn garbage_closes_only_that_connection() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let (pull, endpoint) = bound_tcp(&ctx, zmq::PULL);
+        let push = connected_to(&ctx, zmq::PUSH, &endpoint);
+        push.send("before", 0).unwrap();
+        assert_eq!(recv_str(&pull), "before");
+        let address = endpoint.trim_start_matches("tcp://");
+        for garbage in [
+            &b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"[..],
+            &[0xff; 200][..],
+            &[0u8; 64][..],
+        ] {
+            let mut raw = TcpStream::connect(address).unwrap();
+            raw.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+                .unwrap();
+            let _ = raw.write_all(garbage);
+            // The engine closes the connection: the read ends (EOF or reset)
+            // after at most our greeting.
+            let mut sink = Vec::new();
+            let _ = raw.read_to_end(&mut sink);
+            assert!(sink.len() <= 64, "only a greeting comes back");
+        }
+        push.send("after", 0).unwrap();
+        assert_eq!(recv_str(&pull), "after");
+    });
+}
+
+#[test]
+fn ipc_push_pull() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let path = std::env::temp_dir().join(format!("zactor-ipc-{}", std::process::id()));
+        let endpoint = format!("ipc://{}", path.display());
+        let pull = socket(&ctx, zmq::PULL);
+        pull.bind(&endpoint).unwrap();
+        assert_eq!(pull.get_last_endpoint().unwrap().unwrap(), endpoint);
+        let push = connected_to(&ctx, zmq::PUSH, &endpoint);
+        for i in 0..1000 {
+            push.send(format!("{i}").as_str(), 0).unwrap();
+        }
+        for i in 0..1000 {
+            assert_eq!(recv_str(&pull), format!("{i}"));
+        }
+        drop(pull);
+        drop(push);
+    });
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn ipc_abstract_namespace() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let endpoint = format!("ipc://@zactor-abstract-{}", std::process::id());
+        let rep = socket(&ctx, zmq::REP);
+        rep.bind(&endpoint).unwrap();
+        let req = connected_to(&ctx, zmq::REQ, &endpoint);
+        req.send("ping", 0).unwrap();
+        assert_eq!(recv_str(&rep), "ping");
+        rep.send("pong", 0).unwrap();
+        assert_eq!(recv_str(&req), "pong");
+    });
+}
