@@ -347,3 +347,112 @@ fn ipc_abstract_namespace() {
         assert_eq!(recv_str(&req), "pong");
     });
 }
+
+#[test]
+fn a_peer_that_stalls_in_the_handshake_is_dropped() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let pull = socket(&ctx, zmq::PULL);
+        pull.set_handshake_ivl(100).unwrap();
+        pull.bind("tcp://127.0.0.1:*").unwrap();
+        let endpoint = pull.get_last_endpoint().unwrap().unwrap();
+        let mut raw = TcpStream::connect(endpoint.trim_start_matches("tcp://")).unwrap();
+        raw.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        // Say nothing: the binder sends its greeting, then gives up on us.
+        let mut sink = Vec::new();
+        let started = std::time::Instant::now();
+        raw.read_to_end(&mut sink)
+            .expect("closed by the binder, not timed out");
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        assert!(sink.len() <= 64, "only a greeting");
+        // The socket still works for others.
+        let push = connected_to(&ctx, zmq::PUSH, &endpoint);
+        push.send("fine", 0).unwrap();
+        assert_eq!(recv_str(&pull), "fine");
+    });
+}
+
+#[test]
+fn an_incompatible_peer_does_not_disturb_the_others() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let (pull, endpoint) = bound_tcp(&ctx, zmq::PULL);
+        // A SUB may not talk to a PULL: its handshake fails (and is retried).
+        let stranger = connected_to(&ctx, zmq::SUB, &endpoint);
+        stranger.set_subscribe(b"").unwrap();
+        let push = connected_to(&ctx, zmq::PUSH, &endpoint);
+        for i in 0..100 {
+            push.send(format!("{i}").as_str(), 0).unwrap();
+        }
+        for i in 0..100 {
+            assert_eq!(recv_str(&pull), format!("{i}"));
+        }
+        assert_eq!(stranger.recv_bytes(zmq::DONTWAIT), Err(zmq::Error::EAGAIN));
+    });
+}
+
+#[test]
+fn xpub_sees_subscriptions_from_the_wire() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let (xpub, endpoint) = bound_tcp(&ctx, zmq::XPUB);
+        let sub = connected_to(&ctx, zmq::SUB, &endpoint);
+        sub.set_subscribe(b"news").unwrap();
+        // The subscription is the handshake: once XPUB has it, publish.
+        assert_eq!(recv(&xpub), b"\x01news");
+        xpub.send("sports", 0).unwrap();
+        xpub.send("news 1", 0).unwrap();
+        assert_eq!(recv_str(&sub), "news 1");
+        sub.set_unsubscribe(b"news").unwrap();
+        assert_eq!(recv(&xpub), b"\x00news");
+    });
+}
+
+#[test]
+fn subscriptions_are_replayed_to_a_new_connection() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let (xpub, endpoint) = bound_tcp(&ctx, zmq::XPUB);
+        let sub = socket(&ctx, zmq::SUB);
+        sub.set_reconnect_ivl(10).unwrap();
+        sub.connect(&endpoint).unwrap();
+        sub.set_subscribe(b"a").unwrap();
+        sub.set_subscribe(b"b").unwrap();
+        sub.set_unsubscribe(b"a").unwrap();
+        assert_eq!(recv(&xpub), b"\x01a");
+        assert_eq!(recv(&xpub), b"\x01b");
+        assert_eq!(recv(&xpub), b"\x00a");
+        drop(xpub);
+        let again = socket(&ctx, zmq::XPUB);
+        let mut tries = 0;
+        while again.bind(&endpoint).is_err() {
+            tries += 1;
+            assert!(tries < 1000, "the port never came free");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // The new publisher hears exactly what is still subscribed.
+        assert_eq!(recv(&again), b"\x01b");
+        again.send("b after", 0).unwrap();
+        assert_eq!(recv_str(&sub), "b after");
+    });
+}
+
+#[test]
+fn disconnect_and_unbind_close_the_connections() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let (pull, endpoint) = bound_tcp(&ctx, zmq::PULL);
+        let push = connected_to(&ctx, zmq::PUSH, &endpoint);
+        push.send("one", 0).unwrap();
+        assert_eq!(recv_str(&pull), "one");
+        push.disconnect(&endpoint).unwrap();
+        assert_eq!(push.disconnect(&endpoint), Err(zmq::Error::ENOENT));
+        assert_eq!(push.send("lost", zmq::DONTWAIT), Err(zmq::Error::EAGAIN));
+        push.connect(&endpoint).unwrap();
+        push.send("two", 0).unwrap();
+        assert_eq!(recv_str(&pull), "two");
+        pull.unbind(&endpoint).unwrap();
+        assert_eq!(pull.unbind(&endpoint), Err(zmq::Error::ENOENT));
+    });
+}

@@ -85,6 +85,8 @@ pub(crate) enum Closed {
     Protocol(ZmtpError),
     /// The socket closed its end of the pipe and everything was flushed.
     SocketGone,
+    /// The handshake took longer than HANDSHAKE_IVL.
+    HandshakeTimeout,
 }
 
 /// One connection.
@@ -175,6 +177,18 @@ impl Engine {
 
     pub(crate) fn socket(&self) -> u64 {
         self.owner.socket
+    }
+
+    /// Whether the handshake is complete.
+    pub(crate) fn is_ready(&self) -> bool {
+        self.conn.is_ready()
+    }
+
+    /// HANDSHAKE_IVL: how long the connection (connect included) may take
+    /// to complete its handshake (`None`: no limit).
+    pub(crate) fn handshake_limit(&self) -> Option<std::time::Duration> {
+        let ivl = self.owner.options.handshake_ivl;
+        (ivl > 0).then(|| std::time::Duration::from_millis(ivl as u64))
     }
 
     pub(crate) fn endpoint(&self) -> &str {

@@ -149,6 +149,7 @@ impl IoThread {
             listeners: HashMap::new(),
             engines: HashMap::new(),
             connecters: HashMap::new(),
+            handshakes: Vec::new(),
             stop: false,
         };
         let handle = thread::Builder::new()
@@ -226,6 +227,9 @@ struct Reactor {
     listeners: HashMap<Token, ListenerEntry>,
     engines: HashMap<Token, EngineEntry>,
     connecters: HashMap<Token, Connecter>,
+    /// Engines that must complete their handshake by a deadline
+    /// (HANDSHAKE_IVL), so a peer that stalls cannot hold a connection.
+    handshakes: Vec<(Instant, Token)>,
     stop: bool,
 }
 
@@ -449,6 +453,9 @@ impl Reactor {
 
     /// Registers and starts an engine.
     fn add_engine(&mut self, token: Token, mut engine: Engine, connecter: Option<Token>) {
+        if let Some(limit) = engine.handshake_limit() {
+            self.handshakes.push((Instant::now() + limit, token));
+        }
         let registered = self.poll.registry().register(
             engine.stream(),
             token,
@@ -489,6 +496,12 @@ impl Reactor {
             }
             Closed::Io(error) => {
                 *lock(&self.last_error) = Some(format!("{}: {error}", entry.engine.endpoint()));
+            }
+            Closed::HandshakeTimeout => {
+                *lock(&self.last_error) = Some(format!(
+                    "{}: no handshake within HANDSHAKE_IVL",
+                    entry.engine.endpoint()
+                ));
             }
             Closed::Eof | Closed::SocketGone => {}
         }
@@ -573,11 +586,30 @@ impl Reactor {
     }
 
     fn next_timer(&self) -> Option<Instant> {
-        self.connecters.values().filter_map(|c| c.retry_at).min()
+        let retries = self.connecters.values().filter_map(|c| c.retry_at);
+        let handshakes = self.handshakes.iter().map(|(at, _)| *at);
+        retries.chain(handshakes).min()
     }
 
     fn run_timers(&mut self) {
         let now = Instant::now();
+        let engines = &self.engines;
+        // Forget the engines that are gone or ready; expire the late ones.
+        self.handshakes.retain(|(_, token)| {
+            engines
+                .get(token)
+                .is_some_and(|entry| !entry.engine.is_ready())
+        });
+        let late: Vec<Token> = self
+            .handshakes
+            .iter()
+            .filter(|(at, _)| *at <= now)
+            .map(|(_, token)| *token)
+            .collect();
+        self.handshakes.retain(|(at, _)| *at > now);
+        for token in late {
+            self.engine_closed(token, Closed::HandshakeTimeout);
+        }
         let due: Vec<Token> = self
             .connecters
             .iter()
