@@ -214,6 +214,8 @@ struct Connecter {
     engine: Option<Token>,
     /// When to try again, while neither connected nor connecting.
     retry_at: Option<Instant>,
+    /// The wait before the next retry, in ms (0: not failed yet).
+    next_delay: u64,
 }
 
 /// The I/O thread's state.
@@ -328,6 +330,7 @@ impl Reactor {
                         pipe: Some(pipe),
                         engine: None,
                         retry_at: None,
+                        next_delay: 0,
                     },
                 );
                 self.connect(token);
@@ -509,6 +512,7 @@ impl Reactor {
         let Some(connecter_token) = entry.connecter else {
             return;
         };
+        let was_ready = entry.engine.is_ready();
         let pipe = entry.engine.into_connect_pipe();
         let Some(connecter) = self.connecters.get_mut(&connecter_token) else {
             return;
@@ -517,16 +521,34 @@ impl Reactor {
         match pipe {
             Some(pipe) if !pipe.end.peer_closed() => {
                 connecter.pipe = Some(pipe);
-                let ivl = connecter.owner.options.reconnect_ivl;
-                if ivl < 0 {
-                    self.drop_connecter(connecter_token);
-                } else {
-                    connecter.retry_at =
-                        Some(Instant::now() + Duration::from_millis(ivl.max(1) as u64));
-                }
+                self.schedule_retry(connecter_token, was_ready);
             }
             _ => self.drop_connecter(connecter_token),
         }
+    }
+
+    /// Schedules a connecter's next attempt: after RECONNECT_IVL, doubled
+    /// after each failed attempt up to RECONNECT_IVL_MAX (when that is
+    /// above it), back to RECONNECT_IVL once a connection completed its
+    /// handshake. RECONNECT_IVL -1: never reconnect.
+    fn schedule_retry(&mut self, token: Token, was_ready: bool) {
+        let Some(connecter) = self.connecters.get_mut(&token) else {
+            return;
+        };
+        let ivl = connecter.owner.options.reconnect_ivl;
+        if ivl < 0 {
+            self.drop_connecter(token);
+            return;
+        }
+        let max = connecter.owner.options.reconnect_ivl_max;
+        if was_ready || connecter.next_delay == 0 {
+            connecter.next_delay = ivl.max(1) as u64;
+        }
+        let delay = connecter.next_delay;
+        if max > ivl {
+            connecter.next_delay = (delay * 2).min(max as u64);
+        }
+        connecter.retry_at = Some(Instant::now() + Duration::from_millis(delay));
     }
 
     fn drop_engine(&mut self, token: Token) {
@@ -556,13 +578,7 @@ impl Reactor {
         let stream = match stream {
             Ok(stream) => stream,
             Err(_) => {
-                let ivl = connecter.owner.options.reconnect_ivl;
-                if ivl < 0 {
-                    self.drop_connecter(token);
-                } else {
-                    connecter.retry_at =
-                        Some(Instant::now() + Duration::from_millis(ivl.max(1) as u64));
-                }
+                self.schedule_retry(token, false);
                 return;
             }
         };
