@@ -456,3 +456,50 @@ fn disconnect_and_unbind_close_the_connections() {
         assert_eq!(pull.unbind(&endpoint), Err(zmq::Error::ENOENT));
     });
 }
+
+/// A ZMTP 3.1 NULL greeting and a READY for `socket_type`, by hand.
+fn raw_handshake(socket_type: &str) -> Vec<u8> {
+    let mut bytes = vec![0xff, 0, 0, 0, 0, 0, 0, 0, 0, 0x7f, 3, 1];
+    let mut mechanism = b"NULL".to_vec();
+    mechanism.resize(20, 0);
+    bytes.extend_from_slice(&mechanism);
+    bytes.push(0); // as-server
+    bytes.extend_from_slice(&[0; 31]);
+    let mut body = vec![5];
+    body.extend_from_slice(b"READY");
+    body.push(11);
+    body.extend_from_slice(b"Socket-Type");
+    body.extend_from_slice(&(socket_type.len() as u32).to_be_bytes());
+    body.extend_from_slice(socket_type.as_bytes());
+    bytes.push(0x04);
+    bytes.push(body.len() as u8);
+    bytes.extend_from_slice(&body);
+    bytes
+}
+
+#[test]
+fn a_peer_that_stops_answering_pings_is_dropped() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let pull = socket(&ctx, zmq::PULL);
+        pull.set_heartbeat_ivl(50).unwrap();
+        pull.set_heartbeat_timeout(200).unwrap();
+        pull.bind("tcp://127.0.0.1:*").unwrap();
+        let endpoint = pull.get_last_endpoint().unwrap().unwrap();
+        let mut raw = TcpStream::connect(endpoint.trim_start_matches("tcp://")).unwrap();
+        raw.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        raw.write_all(&raw_handshake("PUSH")).unwrap();
+        // A message proves the handshake worked; then silence.
+        raw.write_all(&[0x00, 2, b'h', b'i']).unwrap();
+        assert_eq!(recv_str(&pull), "hi");
+        let mut heard = Vec::new();
+        raw.read_to_end(&mut heard)
+            .expect("closed by the binder, not timed out");
+        let ping = b"\x04PING";
+        assert!(
+            heard.windows(ping.len()).any(|w| w == ping),
+            "the binder pinged before giving up"
+        );
+    });
+}

@@ -21,6 +21,7 @@
 
 use std::collections::BTreeSet;
 use std::io::{self, ErrorKind};
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use mio::Token;
@@ -87,6 +88,9 @@ pub(crate) enum Closed {
     SocketGone,
     /// The handshake took longer than HANDSHAKE_IVL.
     HandshakeTimeout,
+    /// Nothing came from the peer within HEARTBEAT_TIMEOUT after our PING,
+    /// or within the TTL the peer's PING asked for.
+    HeartbeatTimeout,
 }
 
 /// One connection.
@@ -116,6 +120,11 @@ pub(crate) struct Engine {
     out_more: bool,
     /// The socket closed its end: flush, then close.
     closing: bool,
+    /// When to send our next PING (HEARTBEAT_IVL), once ready.
+    next_ping: Option<Instant>,
+    /// When to give the peer up unless something arrives first (our PING
+    /// unanswered within HEARTBEAT_TIMEOUT, or the peer's PING TTL).
+    dead_at: Option<Instant>,
 }
 
 #[derive(Debug)]
@@ -168,6 +177,8 @@ impl Engine {
             in_more: false,
             out_more: false,
             closing: false,
+            next_ping: None,
+            dead_at: None,
         }
     }
 
@@ -189,6 +200,40 @@ impl Engine {
     pub(crate) fn handshake_limit(&self) -> Option<std::time::Duration> {
         let ivl = self.owner.options.handshake_ivl;
         (ivl > 0).then(|| std::time::Duration::from_millis(ivl as u64))
+    }
+
+    /// The next time [`Engine::on_timer`] has something to do.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        match (self.next_ping, self.dead_at) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Heartbeats: sends a PING when due; gives the peer up when it has
+    /// been silent too long.
+    pub(crate) fn on_timer(&mut self, now: Instant) -> Result<(), Closed> {
+        if self.dead_at.is_some_and(|at| at <= now) {
+            return Err(Closed::HeartbeatTimeout);
+        }
+        if self.next_ping.is_some_and(|at| at <= now) {
+            let options = &self.owner.options;
+            let ivl = Duration::from_millis(options.heartbeat_ivl.max(1) as u64);
+            let timeout = if options.heartbeat_timeout >= 0 {
+                Duration::from_millis(options.heartbeat_timeout as u64)
+            } else {
+                ivl // libzmq: HEARTBEAT_TIMEOUT defaults to HEARTBEAT_IVL
+            };
+            let ttl = u16::try_from(options.heartbeat_ttl / 100).unwrap_or(u16::MAX);
+            self.next_ping = Some(now + ivl);
+            // Ok(false): a ZMTP 3.0 peer, which has no heartbeats.
+            if self.conn.send_ping(ttl, Bytes::new()).unwrap_or(false) {
+                let limit = now + timeout;
+                self.dead_at = Some(self.dead_at.map_or(limit, |at| at.min(limit)));
+            }
+            self.push_out()?;
+        }
+        Ok(())
     }
 
     pub(crate) fn endpoint(&self) -> &str {
@@ -290,9 +335,15 @@ impl Engine {
                             return Ok(());
                         }
                     }
-                    // Heartbeats are not timed yet; a PING's PONG is queued
-                    // by the codec itself.
-                    Ok(Some(Inbound::Ping { .. } | Inbound::Pong { .. })) => {}
+                    // The PONG is queued by the codec itself; a TTL asks us
+                    // to drop the peer if it falls silent that long.
+                    Ok(Some(Inbound::Ping { ttl })) => {
+                        if !ttl.is_zero() {
+                            let limit = Instant::now() + ttl;
+                            self.dead_at = Some(self.dead_at.map_or(limit, |at| at.min(limit)));
+                        }
+                    }
+                    Ok(Some(Inbound::Pong { .. })) => {}
                     Err(error) => {
                         // Send what the codec queued (an ERROR command),
                         // best effort, then close.
@@ -310,7 +361,11 @@ impl Engine {
                     self.inbuf.truncate(start);
                     return Err(Closed::Eof);
                 }
-                Ok(n) => self.inbuf.truncate(start + n),
+                Ok(n) => {
+                    self.inbuf.truncate(start + n);
+                    // The peer is alive: any traffic answers a heartbeat.
+                    self.dead_at = None;
+                }
                 Err(e) => {
                     self.inbuf.truncate(start);
                     match e.kind() {
@@ -344,6 +399,10 @@ impl Engine {
 
     /// The handshake is complete: give the socket its pipe.
     fn on_handshake(&mut self, peer: PeerMetadata) {
+        let ivl = self.owner.options.heartbeat_ivl;
+        if ivl > 0 {
+            self.next_ping = Some(Instant::now() + Duration::from_millis(ivl as u64));
+        }
         let routing_id = Some(peer.identity.unwrap_or_default());
         if let Some(meta) = &mut self.connect {
             if !meta.announced {

@@ -500,6 +500,12 @@ impl Reactor {
             Closed::Io(error) => {
                 *lock(&self.last_error) = Some(format!("{}: {error}", entry.engine.endpoint()));
             }
+            Closed::HeartbeatTimeout => {
+                *lock(&self.last_error) = Some(format!(
+                    "{}: the peer fell silent (heartbeat)",
+                    entry.engine.endpoint()
+                ));
+            }
             Closed::HandshakeTimeout => {
                 *lock(&self.last_error) = Some(format!(
                     "{}: no handshake within HANDSHAKE_IVL",
@@ -604,7 +610,9 @@ impl Reactor {
     fn next_timer(&self) -> Option<Instant> {
         let retries = self.connecters.values().filter_map(|c| c.retry_at);
         let handshakes = self.handshakes.iter().map(|(at, _)| *at);
-        retries.chain(handshakes).min()
+        // Heartbeats: a scan of the engines (a timer heap is for later).
+        let heartbeats = self.engines.values().filter_map(|e| e.engine.deadline());
+        retries.chain(handshakes).chain(heartbeats).min()
     }
 
     fn run_timers(&mut self) {
@@ -625,6 +633,19 @@ impl Reactor {
         self.handshakes.retain(|(at, _)| *at > now);
         for token in late {
             self.engine_closed(token, Closed::HandshakeTimeout);
+        }
+        let due: Vec<Token> = self
+            .engines
+            .iter()
+            .filter(|(_, e)| e.engine.deadline().is_some_and(|at| at <= now))
+            .map(|(t, _)| *t)
+            .collect();
+        for token in due {
+            if let Some(entry) = self.engines.get_mut(&token) {
+                if let Err(closed) = entry.engine.on_timer(now) {
+                    self.engine_closed(token, closed);
+                }
+            }
         }
         let due: Vec<Token> = self
             .connecters
