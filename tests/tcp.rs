@@ -503,3 +503,55 @@ fn a_peer_that_stops_answering_pings_is_dropped() {
         );
     });
 }
+
+#[test]
+fn linger_bounds_the_flush_of_a_closed_socket() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let endpoint = format!("tcp://{}", listener.local_addr().unwrap());
+        let push = socket(&ctx, zmq::PUSH);
+        push.set_linger(100).unwrap();
+        push.connect(&endpoint).unwrap();
+        let (mut raw, _) = listener.accept().unwrap();
+        raw.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        raw.write_all(&raw_handshake("PULL")).unwrap();
+        const MESSAGES: usize = 40;
+        let body = vec![0u8; 1 << 20];
+        for _ in 0..MESSAGES {
+            push.send(&body[..], 0).unwrap();
+        }
+        // The connection carries data: the engine is past its handshake.
+        let mut first = vec![0u8; 100_000];
+        raw.read_exact(&mut first).unwrap();
+        drop(push);
+        // A reader that never catches up: after LINGER the engine gives up.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let mut rest = Vec::new();
+        raw.read_to_end(&mut rest)
+            .expect("closed by the engine, not timed out");
+        assert!(
+            first.len() + rest.len() < MESSAGES << 20,
+            "linger cut the flush short"
+        );
+    });
+}
+
+#[test]
+fn a_closed_socket_still_delivers_what_it_queued() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let (pull, endpoint) = bound_tcp(&ctx, zmq::PULL);
+        let push = connected_to(&ctx, zmq::PUSH, &endpoint);
+        push.send("hello", 0).unwrap();
+        assert_eq!(recv_str(&pull), "hello");
+        for i in 0..500 {
+            push.send(format!("{i}").as_str(), 0).unwrap();
+        }
+        drop(push); // LINGER -1: flushed by the I/O thread
+        for i in 0..500 {
+            assert_eq!(recv_str(&pull), format!("{i}"));
+        }
+    });
+}

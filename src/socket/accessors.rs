@@ -6,8 +6,9 @@
 //! `ETERM` once the context is terminated, as `zmq_setsockopt` does.
 //!
 //! Network options the tcp/ipc transport does not apply yet (tcp keepalive,
-//! connect_timeout, SOCKS proxy …) are stored and read back; reconnect_ivl,
-//! reconnect_ivl_max, handshake_ivl and the heartbeat options are applied.
+//! backlog, buffer sizes, SOCKS proxy …) are stored and read back;
+//! reconnect_ivl(_max), handshake_ivl, connect_timeout, linger and the
+//! heartbeat options are applied.
 //!
 //! Security: zactor has only the NULL mechanism. Getters answer where NULL
 //! decides the answer (`get_mechanism` is `ZMQ_NULL`, `is_*_server` are

@@ -125,6 +125,9 @@ pub(crate) struct Engine {
     /// When to give the peer up unless something arrives first (our PING
     /// unanswered within HEARTBEAT_TIMEOUT, or the peer's PING TTL).
     dead_at: Option<Instant>,
+    /// When to give up regardless: the end of LINGER after the socket
+    /// closed, or CONNECT_TIMEOUT while a TCP connect is in progress.
+    give_up_at: Option<Instant>,
 }
 
 #[derive(Debug)]
@@ -151,6 +154,9 @@ impl Engine {
             identity: Bytes::copy_from_slice(&owner.options.identity),
             max_msg_size: owner.options.maxmsgsize,
         });
+        let connect_timeout = owner.options.connect_timeout;
+        let give_up_at = (connecting && connect_timeout > 0)
+            .then(|| Instant::now() + Duration::from_millis(connect_timeout as u64));
         let (pipe, connect) = match connect {
             Some(c) => (
                 Some(c.end),
@@ -179,6 +185,7 @@ impl Engine {
             closing: false,
             next_ping: None,
             dead_at: None,
+            give_up_at,
         }
     }
 
@@ -204,15 +211,32 @@ impl Engine {
 
     /// The next time [`Engine::on_timer`] has something to do.
     pub(crate) fn deadline(&self) -> Option<Instant> {
-        match (self.next_ping, self.dead_at) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        [self.next_ping, self.dead_at, self.give_up_at]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// The socket closed: what it queued may take LINGER ms to flush
+    /// (negative: no limit).
+    pub(crate) fn linger(&mut self, now: Instant) {
+        let linger = self.owner.options.linger;
+        if linger >= 0 {
+            let limit = now + Duration::from_millis(linger as u64);
+            self.give_up_at = Some(self.give_up_at.map_or(limit, |at| at.min(limit)));
         }
     }
 
     /// Heartbeats: sends a PING when due; gives the peer up when it has
     /// been silent too long.
     pub(crate) fn on_timer(&mut self, now: Instant) -> Result<(), Closed> {
+        if self.give_up_at.is_some_and(|at| at <= now) {
+            return Err(if self.connecting {
+                Closed::Io(io::ErrorKind::TimedOut.into())
+            } else {
+                Closed::SocketGone
+            });
+        }
         if self.dead_at.is_some_and(|at| at <= now) {
             return Err(Closed::HeartbeatTimeout);
         }
@@ -272,6 +296,7 @@ impl Engine {
             match self.stream.connect_result() {
                 Ok(true) => {
                     self.connecting = false;
+                    self.give_up_at = None; // CONNECT_TIMEOUT no longer applies
                     just_connected = true;
                 }
                 Ok(false) => return Ok(()),

@@ -393,6 +393,13 @@ impl Reactor {
                 for token in doomed {
                     self.drop_engine(token);
                 }
+                // The rest flush what the socket queued, within LINGER.
+                let now = Instant::now();
+                for entry in self.engines.values_mut() {
+                    if entry.engine.socket() == socket {
+                        entry.engine.linger(now);
+                    }
+                }
             }
             Request::Stop => self.stop = true,
         }
