@@ -555,3 +555,33 @@ fn a_closed_socket_still_delivers_what_it_queued() {
         }
     });
 }
+
+#[test]
+fn tcp_socket_options_are_accepted_by_both_sides() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let configure = |s: &zmq::Socket| {
+            s.set_tcp_keepalive(1).unwrap();
+            s.set_tcp_keepalive_idle(60).unwrap();
+            s.set_tcp_keepalive_intvl(5).unwrap();
+            s.set_tcp_keepalive_cnt(3).unwrap();
+            s.set_sndbuf(1 << 16).unwrap();
+            s.set_rcvbuf(1 << 16).unwrap();
+            s.set_backlog(10).unwrap();
+            s.set_connect_timeout(5_000).unwrap();
+        };
+        let pull = socket(&ctx, zmq::PULL);
+        configure(&pull);
+        pull.bind("tcp://127.0.0.1:*").unwrap();
+        let endpoint = pull.get_last_endpoint().unwrap().unwrap();
+        let push = socket(&ctx, zmq::PUSH);
+        configure(&push);
+        push.connect(&endpoint).unwrap();
+        for i in 0..1000 {
+            push.send(format!("{i}").as_str(), 0).unwrap();
+        }
+        for i in 0..1000 {
+            assert_eq!(recv_str(&pull), format!("{i}"));
+        }
+    });
+}

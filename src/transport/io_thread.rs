@@ -585,7 +585,7 @@ impl Reactor {
         };
         connecter.retry_at = None;
         let (stream, connecting) = match &connecter.target {
-            Target::Tcp(addr) => (Stream::connect_tcp(*addr), true),
+            Target::Tcp(addr) => (Stream::connect_tcp(*addr, &connecter.owner.options), true),
             Target::Ipc(addr) => (Stream::connect_unix(addr), false),
         };
         let stream = match stream {

@@ -32,7 +32,7 @@ pub(crate) fn bind(io: &IoThread, endpoint: Endpoint<'_>, owner: Owner) -> Resul
     let (listener, bound) = match endpoint {
         Endpoint::Tcp(address) => {
             let addr = address::resolve_tcp(address, Role::Bind)?;
-            let listener = Listener::bind_tcp(addr).map_err(io_error)?;
+            let listener = Listener::bind_tcp(addr, &owner.options).map_err(io_error)?;
             let bound = listener.tcp_addr().unwrap_or(addr);
             (listener, address::tcp_endpoint(bound))
         }

@@ -6,8 +6,52 @@ use std::io::{self, IoSlice, Read, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
+use std::time::Duration;
+
 use mio::event::Source;
 use mio::{Interest, Registry, Token};
+use socket2::{Domain, Socket, TcpKeepalive, Type};
+
+use crate::error::Error;
+use crate::socket::options::Options;
+
+/// A TCP socket for `addr` with the socket's options applied: SNDBUF,
+/// RCVBUF, TOS, TCP_KEEPALIVE (with its idle, interval and count), all
+/// before bind or connect, as libzmq sets them.
+fn tcp_socket(addr: SocketAddr, options: &Options) -> io::Result<Socket> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.set_nonblocking(true)?;
+    if options.sndbuf > 0 {
+        socket.set_send_buffer_size(options.sndbuf as usize)?;
+    }
+    if options.rcvbuf > 0 {
+        socket.set_recv_buffer_size(options.rcvbuf as usize)?;
+    }
+    if options.tos > 0 && addr.is_ipv4() {
+        socket.set_tos_v4(options.tos as u32)?;
+    }
+    match options.tcp_keepalive {
+        0 => socket.set_keepalive(false)?,
+        1 => {
+            let mut keepalive = TcpKeepalive::new();
+            if options.tcp_keepalive_idle > 0 {
+                keepalive =
+                    keepalive.with_time(Duration::from_secs(options.tcp_keepalive_idle as u64));
+            }
+            if options.tcp_keepalive_intvl > 0 {
+                keepalive = keepalive
+                    .with_interval(Duration::from_secs(options.tcp_keepalive_intvl as u64));
+            }
+            if options.tcp_keepalive_cnt > 0 {
+                keepalive = keepalive.with_retries(options.tcp_keepalive_cnt as u32);
+            }
+            socket.set_tcp_keepalive(&keepalive)?;
+            socket.set_keepalive(true)?;
+        }
+        _ => {} // -1: the system's default
+    }
+    Ok(socket)
+}
 
 /// A connected, non-blocking stream.
 #[derive(Debug)]
@@ -19,9 +63,15 @@ pub(crate) enum Stream {
 impl Stream {
     /// Starts a non-blocking TCP connect (completion is signalled by
     /// writability; see [`Stream::connect_result`]).
-    pub(crate) fn connect_tcp(addr: SocketAddr) -> io::Result<Stream> {
-        let stream = mio::net::TcpStream::connect(addr)?;
-        Ok(Stream::Tcp(stream))
+    pub(crate) fn connect_tcp(addr: SocketAddr, options: &Options) -> io::Result<Stream> {
+        let socket = tcp_socket(addr, options)?;
+        match socket.connect(&addr.into()) {
+            Ok(()) => {}
+            Err(e) if e.raw_os_error().map(Error::from_raw) == Some(Error::EINPROGRESS) => {}
+            Err(e) => return Err(e),
+        }
+        let stream = std::net::TcpStream::from(socket);
+        Ok(Stream::Tcp(mio::net::TcpStream::from_std(stream)))
     }
 
     /// Connects to a Unix domain socket (local: completes at once or fails).
@@ -112,9 +162,15 @@ pub(crate) enum Listener {
 }
 
 impl Listener {
-    /// Binds a TCP listener (SO_REUSEADDR, as std and libzmq set it).
-    pub(crate) fn bind_tcp(addr: SocketAddr) -> io::Result<Listener> {
-        Ok(Listener::Tcp(mio::net::TcpListener::bind(addr)?))
+    /// Binds a TCP listener (SO_REUSEADDR, as std and libzmq set it; the
+    /// socket's options, inherited by accepted connections; BACKLOG).
+    pub(crate) fn bind_tcp(addr: SocketAddr, options: &Options) -> io::Result<Listener> {
+        let socket = tcp_socket(addr, options)?;
+        socket.set_reuse_address(true)?;
+        socket.bind(&addr.into())?;
+        socket.listen(options.backlog.max(1))?;
+        let listener = std::net::TcpListener::from(socket);
+        Ok(Listener::Tcp(mio::net::TcpListener::from_std(listener)))
     }
 
     /// Binds a Unix listener at `path`. A file already there is removed
@@ -192,5 +248,35 @@ impl Source for Listener {
             Listener::Tcp(l) => l.deregister(registry),
             Listener::Unix(l, _) => l.deregister(registry),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tcp_options_are_applied_before_bind_and_connect() {
+        let options = Options {
+            tcp_keepalive: 1,
+            tcp_keepalive_idle: 42,
+            rcvbuf: 1 << 16,
+            ..Options::default()
+        };
+        let listener = Listener::bind_tcp("127.0.0.1:0".parse().unwrap(), &options).unwrap();
+        let Listener::Tcp(inner) = &listener else {
+            unreachable!("a TCP listener")
+        };
+        let sock = socket2::SockRef::from(inner);
+        assert!(sock.keepalive().unwrap());
+        assert_eq!(sock.tcp_keepalive_time().unwrap(), Duration::from_secs(42));
+        // Linux doubles the value asked for (bookkeeping overhead).
+        assert!(sock.recv_buffer_size().unwrap() >= 1 << 16);
+        let addr = listener.tcp_addr().unwrap();
+        let stream = Stream::connect_tcp(addr, &options).unwrap();
+        let Stream::Tcp(inner) = &stream else {
+            unreachable!("a TCP stream")
+        };
+        assert!(socket2::SockRef::from(inner).keepalive().unwrap());
     }
 }
