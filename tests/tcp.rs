@@ -585,3 +585,33 @@ fn tcp_socket_options_are_accepted_by_both_sides() {
         }
     });
 }
+
+#[test]
+fn ipv6_loopback_and_unbind_by_the_written_name() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let rep = socket(&ctx, zmq::REP);
+        rep.set_ipv6(true).unwrap();
+        rep.bind("tcp://[::1]:*").unwrap();
+        let endpoint = rep.get_last_endpoint().unwrap().unwrap();
+        assert!(endpoint.starts_with("tcp://[::1]:"), "{endpoint}");
+        let req = socket(&ctx, zmq::REQ);
+        req.set_ipv6(true).unwrap();
+        req.connect(&endpoint).unwrap();
+        req.send("six", 0).unwrap();
+        assert_eq!(recv_str(&rep), "six");
+        rep.send("ok", 0).unwrap();
+        assert_eq!(recv_str(&req), "ok");
+        // `localhost` is kept as 127.0.0.1; either form unbinds it.
+        let pull = socket(&ctx, zmq::PULL);
+        let free = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = free.local_addr().unwrap().port();
+        drop(free);
+        pull.bind(&format!("tcp://localhost:{port}")).unwrap();
+        assert_eq!(
+            pull.get_last_endpoint().unwrap().unwrap(),
+            format!("tcp://127.0.0.1:{port}")
+        );
+        pull.unbind(&format!("tcp://localhost:{port}")).unwrap();
+    });
+}

@@ -413,6 +413,15 @@ impl Core {
     fn unbind(&mut self, endpoint: &str) -> Result<()> {
         self.check_alive()?;
         let parsed = transport::parse(endpoint)?;
+        // A network endpoint is kept as bound (`tcp://127.0.0.1:5555` for
+        // `tcp://localhost:5555`); either form unbinds it.
+        let endpoint = if self.bound.iter().any(|e| e == endpoint) {
+            endpoint.to_owned()
+        } else {
+            network::bound_form(parsed.clone(), self.options.ipv6)
+                .unwrap_or_else(|| endpoint.to_owned())
+        };
+        let endpoint = endpoint.as_str();
         let position = self
             .bound
             .iter()

@@ -43,7 +43,11 @@ pub(crate) fn check_tcp(address: &str) -> Result<(&str, &str)> {
 /// `EINVAL` for a wildcard where a connect needs a real address, for port 0
 /// on connect, and for a host name that does not resolve (libzmq says
 /// `EINVAL` there too).
-pub(crate) fn resolve_tcp(address: &str, role: Role) -> Result<SocketAddr> {
+///
+/// With `ipv6` (the socket's IPV6 option) `*` binds `[::]` (both
+/// families on Linux) and names resolve to whichever family comes first;
+/// without it, IPv4 is preferred. IPv6 literals work either way.
+pub(crate) fn resolve_tcp(address: &str, role: Role, ipv6: bool) -> Result<SocketAddr> {
     let (host, port) = check_tcp(address)?;
     let port = match (port, role) {
         ("*", Role::Bind) => 0,
@@ -55,12 +59,13 @@ pub(crate) fn resolve_tcp(address: &str, role: Role) -> Result<SocketAddr> {
     }
     let literal = host.trim_start_matches('[').trim_end_matches(']');
     let ip = match (literal, role) {
+        ("*", Role::Bind) if ipv6 => IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED),
         ("*", Role::Bind) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         ("*", Role::Connect) => return Err(Error::EINVAL),
         ("localhost", _) => IpAddr::V4(Ipv4Addr::LOCALHOST),
         (other, _) => match other.parse::<IpAddr>() {
             Ok(ip) => ip,
-            Err(_) => return resolve_name(other, port),
+            Err(_) => return resolve_name(other, port, ipv6),
         },
     };
     Ok(SocketAddr::new(ip, port))
@@ -68,7 +73,7 @@ pub(crate) fn resolve_tcp(address: &str, role: Role) -> Result<SocketAddr> {
 
 /// Looks a host name up (blocking, once); IPv4 preferred, as libzmq does
 /// without the ipv6 option.
-fn resolve_name(host: &str, port: u16) -> Result<SocketAddr> {
+fn resolve_name(host: &str, port: u16, ipv6: bool) -> Result<SocketAddr> {
     if host.contains(['/', ' ', '[', ']']) {
         return Err(Error::EINVAL);
     }
@@ -78,7 +83,7 @@ fn resolve_name(host: &str, port: u16) -> Result<SocketAddr> {
         .collect();
     found
         .iter()
-        .find(|addr| addr.is_ipv4())
+        .find(|addr| ipv6 || addr.is_ipv4())
         .or_else(|| found.first())
         .copied()
         .ok_or(Error::EINVAL)
@@ -131,8 +136,12 @@ mod tests {
 
     #[test]
     fn tcp_addresses_resolve_or_say_why_not() {
-        let bind = |a| resolve_tcp(a, Role::Bind);
-        let connect = |a| resolve_tcp(a, Role::Connect);
+        let bind = |a| resolve_tcp(a, Role::Bind, false);
+        let connect = |a| resolve_tcp(a, Role::Connect, false);
+        assert_eq!(
+            resolve_tcp("*:1", Role::Bind, true),
+            Ok("[::]:1".parse().unwrap())
+        );
         assert_eq!(bind("*:*"), Ok("0.0.0.0:0".parse().unwrap()));
         assert_eq!(
             bind("127.0.0.1:5555"),

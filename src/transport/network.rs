@@ -31,7 +31,7 @@ fn io_error(e: std::io::Error) -> Error {
 pub(crate) fn bind(io: &IoThread, endpoint: Endpoint<'_>, owner: Owner) -> Result<String> {
     let (listener, bound) = match endpoint {
         Endpoint::Tcp(address) => {
-            let addr = address::resolve_tcp(address, Role::Bind)?;
+            let addr = address::resolve_tcp(address, Role::Bind, owner.options.ipv6)?;
             let listener = Listener::bind_tcp(addr, &owner.options).map_err(io_error)?;
             let bound = listener.tcp_addr().unwrap_or(addr);
             (listener, address::tcp_endpoint(bound))
@@ -61,7 +61,11 @@ pub(crate) fn connect(
     socket_pipe: PipeId,
 ) -> Result<PipeEnd> {
     let target = match endpoint {
-        Endpoint::Tcp(address) => Target::Tcp(address::resolve_tcp(address, Role::Connect)?),
+        Endpoint::Tcp(address) => Target::Tcp(address::resolve_tcp(
+            address,
+            Role::Connect,
+            owner.options.ipv6,
+        )?),
         Endpoint::Ipc(path) => Target::Ipc(address::ipc_address(path)?),
         Endpoint::Inproc(_) => return Err(Error::EINVAL),
     };
@@ -87,6 +91,19 @@ pub(crate) fn connect(
         },
     })));
     Ok(mine)
+}
+
+/// The endpoint as `bind` reported it, for an unbind given the endpoint
+/// as written (`tcp://localhost:5555` → `tcp://127.0.0.1:5555`); `None`
+/// where that cannot be known (`:*`, ipc).
+pub(crate) fn bound_form(endpoint: Endpoint<'_>, ipv6: bool) -> Option<String> {
+    match endpoint {
+        Endpoint::Tcp(address) => address::resolve_tcp(address, Role::Bind, ipv6)
+            .ok()
+            .filter(|addr| addr.port() != 0)
+            .map(address::tcp_endpoint),
+        _ => None,
+    }
 }
 
 /// Closes the socket's listener on `endpoint` (as bound).
