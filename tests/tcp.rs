@@ -615,3 +615,31 @@ fn ipv6_loopback_and_unbind_by_the_written_name() {
         pull.unbind(&format!("tcp://localhost:{port}")).unwrap();
     });
 }
+
+#[test]
+fn immediate_queues_nothing_for_a_peer_that_is_away() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let (pull, endpoint) = bound_tcp(&ctx, zmq::PULL);
+        let nobody = {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            format!("tcp://{}", listener.local_addr().unwrap())
+        };
+        let push = socket(&ctx, zmq::PUSH);
+        push.set_immediate(true).unwrap();
+        push.set_reconnect_ivl(10).unwrap();
+        push.connect(&nobody).unwrap();
+        push.connect(&endpoint).unwrap();
+        // Without IMMEDIATE half of these would wait for `nobody`; with it
+        // the only pipe is the live connection's (send blocks until then).
+        for i in 0..100 {
+            push.send(format!("{i}").as_str(), 0).unwrap();
+        }
+        for i in 0..100 {
+            assert_eq!(recv_str(&pull), format!("{i}"));
+        }
+        push.disconnect(&endpoint).unwrap();
+        push.disconnect(&nobody).unwrap();
+        assert_eq!(push.disconnect(&nobody), Err(zmq::Error::ENOENT));
+    });
+}

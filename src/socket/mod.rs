@@ -94,6 +94,8 @@ pub(crate) struct Core {
     ctx: Arc<CtxInner>,
     /// Endpoints we bound (for unbind, and to forget at close).
     bound: Vec<String>,
+    /// Network endpoints we connected (for disconnect).
+    connected: Vec<String>,
     last_endpoint: String,
     rcvmore: bool,
     /// The context's I/O thread, once this socket used `tcp://` or `ipc://`.
@@ -134,6 +136,7 @@ impl Socket {
                 id,
                 ctx: ctx.inner.clone(),
                 bound: Vec::new(),
+                connected: Vec::new(),
                 last_endpoint: String::new(),
                 rcvmore: false,
                 io: None,
@@ -401,9 +404,13 @@ impl Core {
                 let io = self.io()?;
                 let next = self.pipes.next_id();
                 let end = network::connect(&io, parsed, endpoint, self.owner(), next)?;
-                // The peer's identity comes with `PeerBound` after the handshake.
-                let id = self.attach(end, PeerInfo { routing_id: None });
-                debug_assert_eq!(id, next);
+                // The peer's identity comes with `PeerBound` after the
+                // handshake. No end with IMMEDIATE: each connection mails one.
+                if let Some(end) = end {
+                    let id = self.attach(end, PeerInfo { routing_id: None });
+                    debug_assert_eq!(id, next);
+                }
+                self.connected.push(endpoint.to_owned());
             }
         }
         self.last_endpoint = endpoint.to_owned();
@@ -447,10 +454,12 @@ impl Core {
         let cancelled = match transport::parse(endpoint)? {
             Endpoint::Inproc(name) => inproc::cancel_pending(&self.ctx, name, self.id),
             Endpoint::Tcp(_) | Endpoint::Ipc(_) => {
+                let before = self.connected.len();
+                self.connected.retain(|e| e != endpoint);
                 if let Some(io) = &self.io {
                     network::disconnect(io, self.id, endpoint);
                 }
-                false
+                self.connected.len() != before
             }
         };
         let closed = self.close_pipes(|end| end.is_connect_side() && end.endpoint == endpoint);

@@ -75,6 +75,18 @@ pub(crate) struct ConnectPipe {
     pub(crate) subscriptions: BTreeSet<Bytes>,
 }
 
+/// How a connection came to be, and how it reaches its socket.
+#[derive(Debug)]
+pub(crate) enum Origin {
+    /// Accepted by a listener: a pipe is made at the handshake.
+    Accepted,
+    /// A connect, carrying its long-lived pipe.
+    Connect(ConnectPipe),
+    /// A connect with IMMEDIATE: a pipe is made at the handshake and dies
+    /// with the connection, so nothing queues for a peer that is away.
+    ImmediateConnect,
+}
+
 /// Why a connection ended.
 #[derive(Debug)]
 pub(crate) enum Closed {
@@ -112,6 +124,9 @@ pub(crate) struct Engine {
     connect: Option<ConnectMeta>,
     /// A TCP connect still in progress.
     connecting: bool,
+    /// The socket's end of a pipe made at the handshake is its connect
+    /// side (an IMMEDIATE connect), for `disconnect`.
+    socket_connected: bool,
     /// A frame decoded while the pipe was full (first frame of a message).
     stalled: Option<Message>,
     /// The last frame written to the pipe had MORE set.
@@ -146,9 +161,14 @@ impl Engine {
         owner: Owner,
         endpoint: String,
         io_mailbox: Arc<Mailbox>,
-        connect: Option<ConnectPipe>,
+        origin: Origin,
         connecting: bool,
     ) -> Engine {
+        let socket_connected = matches!(origin, Origin::ImmediateConnect);
+        let connect = match origin {
+            Origin::Connect(pipe) => Some(pipe),
+            Origin::Accepted | Origin::ImmediateConnect => None,
+        };
         let conn = Connection::new(ConnectionConfig {
             socket_type: owner.kind,
             identity: Bytes::copy_from_slice(&owner.options.identity),
@@ -179,6 +199,7 @@ impl Engine {
             pipe,
             connect,
             connecting,
+            socket_connected,
             stalled: None,
             in_more: false,
             out_more: false,
@@ -445,15 +466,19 @@ impl Engine {
             return;
         }
         let options = &self.owner.options;
-        // Side 0 (the engine) writes toward the socket: RCVHWM; side 1 (the
-        // socket) writes toward the engine: SNDHWM.
-        let (mut ours, theirs) = pipe_pair(
-            [
-                limit(options.rcvhwm, options),
-                limit(options.sndhwm, options),
-            ],
-            &self.endpoint,
+        let (rcv, snd) = (
+            limit(options.rcvhwm, options),
+            limit(options.sndhwm, options),
         );
+        // Side 0 is the connect side: the socket's end for an IMMEDIATE
+        // connect, ours for an accepted connection. The socket writes with
+        // SNDHWM, we write toward it with RCVHWM.
+        let (mut ours, theirs) = if self.socket_connected {
+            let (socket_end, engine_end) = pipe_pair([snd, rcv], &self.endpoint);
+            (engine_end, socket_end)
+        } else {
+            pipe_pair([rcv, snd], &self.endpoint)
+        };
         theirs.set_in_max_frame(options.maxmsgsize);
         ours.attach(pipe_id(self.token), self.io_mailbox.clone());
         self.owner.mailbox.send(Command::Attach(Box::new(NewPipe {

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use mio::{Events, Interest, Poll, Token, Waker};
 
-use super::engine::{pipe_id, token_of, Closed, ConnectPipe, Engine, Owner};
+use super::engine::{pipe_id, token_of, Closed, ConnectPipe, Engine, Origin, Owner};
 use super::stream::{Listener, Stream};
 use crate::command::Command;
 use crate::error::{Error, Result};
@@ -74,7 +74,9 @@ pub(crate) struct Connect {
     pub(crate) owner: Owner,
     pub(crate) target: Target,
     pub(crate) endpoint: String,
-    pub(crate) pipe: ConnectPipe,
+    /// The pipe, made at connect time; `None` with IMMEDIATE (a pipe per
+    /// connection, made at its handshake).
+    pub(crate) pipe: Option<ConnectPipe>,
 }
 
 /// Wakes the I/O thread: a `mio::Waker` written once per pass.
@@ -210,6 +212,10 @@ struct Connecter {
     target: Target,
     endpoint: String,
     pipe: Option<ConnectPipe>,
+    /// IMMEDIATE: no pipe between connections.
+    immediate: bool,
+    /// The socket closed: no more attempts.
+    orphaned: bool,
     /// The connection carrying the pipe, if any.
     engine: Option<Token>,
     /// When to try again, while neither connected nor connecting.
@@ -320,14 +326,18 @@ impl Reactor {
                     mut pipe,
                 } = *connect;
                 let token = self.token();
-                pipe.end.attach(pipe_id(token), self.mailbox.clone());
+                if let Some(pipe) = &mut pipe {
+                    pipe.end.attach(pipe_id(token), self.mailbox.clone());
+                }
                 self.connecters.insert(
                     token,
                     Connecter {
                         owner,
                         target,
                         endpoint,
-                        pipe: Some(pipe),
+                        immediate: pipe.is_none(),
+                        orphaned: false,
+                        pipe,
                         engine: None,
                         retry_at: None,
                         next_delay: 0,
@@ -383,15 +393,22 @@ impl Reactor {
                 for token in doomed {
                     self.drop_connecter(token);
                 }
+                for connecter in self.connecters.values_mut() {
+                    if connecter.owner.socket == socket {
+                        connecter.orphaned = true;
+                    }
+                }
                 let doomed: Vec<Token> = self
                     .engines
                     .iter()
-                    .filter(|(_, e)| e.connecter.is_none() && e.engine.socket() == socket)
+                    .filter(|(_, e)| e.engine.socket() == socket)
                     .filter(|(_, e)| linger == 0 || !e.engine.has_pipe())
                     .map(|(t, _)| *t)
                     .collect();
                 for token in doomed {
-                    self.drop_engine(token);
+                    // Connections still in their handshake would only mail
+                    // a pipe to a closed socket.
+                    self.engine_closed(token, Closed::SocketGone);
                 }
                 // The rest flush what the socket queued, within LINGER.
                 let now = Instant::now();
@@ -454,7 +471,7 @@ impl Reactor {
                 owner,
                 endpoint,
                 self.mailbox.clone(),
-                None,
+                Origin::Accepted,
                 false,
             );
             self.add_engine(engine_token, engine, None);
@@ -531,11 +548,16 @@ impl Reactor {
             return;
         };
         connecter.engine = None;
+        if connecter.orphaned {
+            self.drop_connecter(connecter_token);
+            return;
+        }
         match pipe {
             Some(pipe) if !pipe.end.peer_closed() => {
                 connecter.pipe = Some(pipe);
                 self.schedule_retry(connecter_token, was_ready);
             }
+            None if connecter.immediate => self.schedule_retry(connecter_token, was_ready),
             _ => self.drop_connecter(connecter_token),
         }
     }
@@ -595,8 +617,10 @@ impl Reactor {
                 return;
             }
         };
-        let Some(pipe) = connecter.pipe.take() else {
-            return;
+        let origin = match connecter.pipe.take() {
+            Some(pipe) => Origin::Connect(pipe),
+            None if connecter.immediate => Origin::ImmediateConnect,
+            None => return,
         };
         let engine_token = self.token();
         let Some(connecter) = self.connecters.get(&token) else {
@@ -608,7 +632,7 @@ impl Reactor {
             connecter.owner.clone(),
             connecter.endpoint.clone(),
             self.mailbox.clone(),
-            Some(pipe),
+            origin,
             connecting,
         );
         self.add_engine(engine_token, engine, Some(token));

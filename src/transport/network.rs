@@ -52,14 +52,15 @@ pub(crate) fn bind(io: &IoThread, endpoint: Endpoint<'_>, owner: Owner) -> Resul
 }
 
 /// Connects to `endpoint` in the background; returns the socket's end of
-/// the pipe (attached by the caller as `socket_pipe`).
+/// the pipe (attached by the caller as `socket_pipe`), or `None` with
+/// IMMEDIATE, where each connection mails a pipe once it is READY.
 pub(crate) fn connect(
     io: &IoThread,
     endpoint: Endpoint<'_>,
     text: &str,
     owner: Owner,
     socket_pipe: PipeId,
-) -> Result<PipeEnd> {
+) -> Result<Option<PipeEnd>> {
     let target = match endpoint {
         Endpoint::Tcp(address) => Target::Tcp(address::resolve_tcp(
             address,
@@ -69,26 +70,32 @@ pub(crate) fn connect(
         Endpoint::Ipc(path) => Target::Ipc(address::ipc_address(path)?),
         Endpoint::Inproc(_) => return Err(Error::EINVAL),
     };
-    let options = &owner.options;
-    // Side 0 (the socket) sends: SNDHWM; side 1 (the I/O thread): RCVHWM.
-    let (mine, theirs) = pipe_pair(
-        [
-            limit(options.sndhwm, options),
-            limit(options.rcvhwm, options),
-        ],
-        text,
-    );
-    mine.set_in_max_frame(options.maxmsgsize);
-    io.request(Request::Connect(Box::new(Connect {
-        owner,
-        target,
-        endpoint: text.to_owned(),
-        pipe: ConnectPipe {
+    let (mine, pipe) = if owner.options.immediate {
+        (None, None)
+    } else {
+        let options = &owner.options;
+        // Side 0 (the socket) sends: SNDHWM; side 1 (the I/O thread): RCVHWM.
+        let (mine, theirs) = pipe_pair(
+            [
+                limit(options.sndhwm, options),
+                limit(options.rcvhwm, options),
+            ],
+            text,
+        );
+        mine.set_in_max_frame(options.maxmsgsize);
+        let pipe = ConnectPipe {
             end: theirs,
             socket_pipe,
             announced: false,
             subscriptions: BTreeSet::new(),
-        },
+        };
+        (Some(mine), Some(pipe))
+    };
+    io.request(Request::Connect(Box::new(Connect {
+        owner,
+        target,
+        endpoint: text.to_owned(),
+        pipe,
     })));
     Ok(mine)
 }
