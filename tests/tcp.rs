@@ -643,3 +643,63 @@ fn immediate_queues_nothing_for_a_peer_that_is_away() {
         assert_eq!(push.disconnect(&nobody), Err(zmq::Error::ENOENT));
     });
 }
+
+#[test]
+fn many_pushers_fan_in_and_every_message_is_counted_in_order() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let (pull, endpoint) = bound_tcp(&ctx, zmq::PULL);
+        const SENDERS: u64 = 8;
+        const EACH: u64 = 10_000;
+        let senders: Vec<_> = (0..SENDERS)
+            .map(|id| {
+                let push = connected_to(&ctx, zmq::PUSH, &endpoint);
+                std::thread::spawn(move || {
+                    for seq in 0..EACH {
+                        push.send(&common::tagged(id, seq)[..], 0).unwrap();
+                    }
+                    push
+                })
+            })
+            .collect();
+        let mut next = [0u64; SENDERS as usize];
+        for _ in 0..SENDERS * EACH {
+            let (id, seq) = common::untag(&recv(&pull));
+            assert_eq!(seq, next[id as usize], "sender {id} in order");
+            next[id as usize] += 1;
+        }
+        assert!(next.iter().all(|&n| n == EACH));
+        for sender in senders {
+            drop(sender.join().unwrap());
+        }
+    });
+}
+
+#[test]
+fn a_router_serves_many_dealers_over_tcp() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let (router, endpoint) = bound_tcp(&ctx, zmq::ROUTER);
+        let dealers: Vec<zmq::Socket> = (0..10)
+            .map(|i| {
+                let dealer = socket(&ctx, zmq::DEALER);
+                dealer.set_identity(format!("d{i}").as_bytes()).unwrap();
+                dealer.connect(&endpoint).unwrap();
+                dealer
+            })
+            .collect();
+        for round in 0..20 {
+            for dealer in &dealers {
+                dealer.send(format!("{round}").as_str(), 0).unwrap();
+            }
+            for _ in 0..dealers.len() {
+                let parts = router.recv_multipart(0).unwrap();
+                assert_eq!(parts[1], format!("{round}").into_bytes());
+                router.send_multipart([&parts[0][..], b"ack"], 0).unwrap();
+            }
+            for dealer in &dealers {
+                assert_eq!(recv_str(dealer), "ack");
+            }
+        }
+    });
+}
