@@ -259,7 +259,12 @@ impl Engine {
             });
         }
         if self.dead_at.is_some_and(|at| at <= now) {
-            return Err(Closed::HeartbeatTimeout);
+            if self.stalled.is_none() {
+                return Err(Closed::HeartbeatTimeout);
+            }
+            // We stopped reading (our socket's pipe is full), so the peer's
+            // PONG may well be waiting unread: silence proves nothing.
+            self.dead_at = None;
         }
         if self.next_ping.is_some_and(|at| at <= now) {
             let options = &self.owner.options;
@@ -520,7 +525,10 @@ impl Engine {
             return Ok(());
         };
         let track = matches!(self.owner.kind, SocketType::SUB | SocketType::XSUB);
-        while self.conn.encoder().len() < OUT_BATCH {
+        // A message is taken whole (its frames were flushed together), so
+        // a connection that dies leaves the pipe at a message boundary for
+        // the next one.
+        while self.conn.encoder().len() < OUT_BATCH || self.out_more {
             let Some(frame) = pipe.read() else {
                 if pipe.peer_closed() {
                     self.closing = true;
