@@ -703,3 +703,28 @@ fn a_router_serves_many_dealers_over_tcp() {
         }
     });
 }
+
+#[test]
+fn ipc_replaces_a_stale_socket_file_and_removes_its_own() {
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        let path = std::env::temp_dir().join(format!("zactor-stale-{}", std::process::id()));
+        // A socket file left behind by a dead process.
+        drop(std::os::unix::net::UnixListener::bind(&path).unwrap());
+        assert!(path.exists());
+        let endpoint = format!("ipc://{}", path.display());
+        let pull = socket(&ctx, zmq::PULL);
+        pull.bind(&endpoint).unwrap();
+        let push = connected_to(&ctx, zmq::PUSH, &endpoint);
+        push.send("fresh", 0).unwrap();
+        assert_eq!(recv_str(&pull), "fresh");
+        pull.unbind(&endpoint).unwrap();
+        // The listener closes on the I/O thread, and its file with it.
+        let mut tries = 0;
+        while path.exists() {
+            tries += 1;
+            assert!(tries < 1000, "the socket file stayed");
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+    });
+}
