@@ -16,6 +16,7 @@ use crate::socket::Socket;
 use crate::socket_type::SocketType;
 use crate::sync::{Arc, AtomicBool, Condvar, Mutex, Ordering};
 use crate::transport::inproc::InprocEndpoint;
+use crate::transport::network::IoThread;
 
 /// A ZeroMQ context: sockets made from one context can talk over inproc.
 ///
@@ -48,6 +49,8 @@ pub(crate) struct CtxState {
     sockets: HashMap<u64, Arc<Mailbox>>,
     next_socket_id: u64,
     io_threads: i32,
+    /// The I/O thread of `tcp://` and `ipc://`, started on first use.
+    io: Option<Arc<IoThread>>,
 }
 
 impl Default for Context {
@@ -57,7 +60,8 @@ impl Default for Context {
 }
 
 impl Context {
-    /// Creates a context. No thread is started.
+    /// Creates a context. No thread is started (the I/O thread starts with
+    /// the first `tcp://` or `ipc://` bind or connect).
     pub fn new() -> Context {
         let context = Context {
             inner: Arc::new(CtxInner {
@@ -67,6 +71,7 @@ impl Context {
                     sockets: HashMap::new(),
                     next_socket_id: 1,
                     io_threads: 1,
+                    io: None,
                 }),
                 all_closed: Condvar::new(),
             }),
@@ -93,6 +98,11 @@ impl Context {
                 Ok(guard) => guard,
                 Err(poisoned) => poisoned.into_inner(),
             };
+        }
+        let io = state.io.take();
+        drop(state);
+        if let Some(io) = io {
+            io.stop();
         }
         Ok(())
     }
@@ -185,6 +195,20 @@ impl CtxInner {
         if state.sockets.is_empty() {
             self.all_closed.notify_all();
         }
+    }
+
+    /// The I/O thread, started on first use; `ETERM` once terminated.
+    pub(crate) fn io_thread(&self) -> Result<Arc<IoThread>> {
+        let mut state = lock(&self.state);
+        if self.is_terminated() {
+            return Err(Error::ETERM);
+        }
+        if let Some(io) = &state.io {
+            return Ok(io.clone());
+        }
+        let io = Arc::new(IoThread::start()?);
+        state.io = Some(io.clone());
+        Ok(io)
     }
 
     /// Locks the shared state (for the transports).

@@ -5,8 +5,10 @@
 //! (or the socket type's `xsetsockopt`) refuses, and every call returns
 //! `ETERM` once the context is terminated, as `zmq_setsockopt` does.
 //!
-//! Options that only matter to a transport not built yet (tcp keepalive,
-//! reconnect intervals, heartbeats, SOCKS proxy …) are stored and read back.
+//! Network options the tcp/ipc transport does not apply yet (SOCKS proxy,
+//! multicast …) are stored and read back; reconnect_ivl(_max),
+//! handshake_ivl, connect_timeout, linger, the heartbeat options, tcp
+//! keepalive, sndbuf, rcvbuf, tos, backlog, ipv6 and immediate are applied.
 //!
 //! Security: zactor has only the NULL mechanism. Getters answer where NULL
 //! decides the answer (`get_mechanism` is `ZMQ_NULL`, `is_*_server` are

@@ -26,6 +26,7 @@ use crate::pipe::{PeerInfo, PipeEnd, PipeId};
 use crate::signaler::{deadline_after, Spinner};
 use crate::socket_type::SocketType;
 use crate::sync::Arc;
+use crate::transport::network::{self, IoThread};
 use crate::transport::{self, inproc, Endpoint};
 use options::Options;
 
@@ -93,8 +94,12 @@ pub(crate) struct Core {
     ctx: Arc<CtxInner>,
     /// Endpoints we bound (for unbind, and to forget at close).
     bound: Vec<String>,
+    /// Network endpoints we connected (for disconnect).
+    connected: Vec<String>,
     last_endpoint: String,
     rcvmore: bool,
+    /// The context's I/O thread, once this socket used `tcp://` or `ipc://`.
+    io: Option<Arc<IoThread>>,
     /// The descriptor of `get_fd`, once asked for.
     #[cfg(unix)]
     ready_fd: Option<ready_fd::ReadyFd>,
@@ -131,8 +136,10 @@ impl Socket {
                 id,
                 ctx: ctx.inner.clone(),
                 bound: Vec::new(),
+                connected: Vec::new(),
                 last_endpoint: String::new(),
                 rcvmore: false,
+                io: None,
                 #[cfg(unix)]
                 ready_fd: None,
             }),
@@ -152,12 +159,15 @@ impl Socket {
         &self.ctx
     }
 
-    /// Binds to an endpoint: `inproc://name`.
+    /// Binds to an endpoint: `inproc://name`, `tcp://host:port` (`*` for
+    /// every interface, port `*` for one the system chooses; see
+    /// `get_last_endpoint`), `ipc://path`.
     pub fn bind(&self, endpoint: &str) -> Result<()> {
         self.core().bind(endpoint)
     }
 
-    /// Connects to an endpoint; for inproc the peer may bind later.
+    /// Connects to an endpoint; the peer may bind later (network connects
+    /// are made, and remade, in the background).
     pub fn connect(&self, endpoint: &str) -> Result<()> {
         self.core().connect(endpoint)
     }
@@ -354,18 +364,44 @@ impl Core {
 
     fn bind(&mut self, endpoint: &str) -> Result<()> {
         self.check_alive()?;
-        match transport::parse(endpoint)? {
+        let parsed = transport::parse(endpoint)?;
+        let bound = match parsed {
             Endpoint::Inproc(name) => {
                 let accepted = inproc::bind(&self.ctx, name, self.local())?;
                 for pending in accepted {
                     self.attach(pending.end, pending.peer);
                     inproc::announce(&pending.connector, pending.connector_pipe, &self.options);
                 }
+                endpoint.to_owned()
             }
-        }
-        self.bound.push(endpoint.to_owned());
-        self.last_endpoint = endpoint.to_owned();
+            Endpoint::Tcp(_) | Endpoint::Ipc(_) => {
+                let io = self.io()?;
+                network::bind(&io, parsed, self.owner())?
+            }
+        };
+        self.bound.push(bound.clone());
+        self.last_endpoint = bound;
         Ok(())
+    }
+
+    /// The I/O thread, started if this is the context's first network use.
+    fn io(&mut self) -> Result<Arc<IoThread>> {
+        if let Some(io) = &self.io {
+            return Ok(io.clone());
+        }
+        let io = self.ctx.io_thread()?;
+        self.io = Some(io.clone());
+        Ok(io)
+    }
+
+    /// This socket as the I/O thread's engines see it.
+    fn owner(&self) -> network::Owner {
+        network::Owner {
+            socket: self.id,
+            mailbox: self.mailbox.clone(),
+            kind: self.kind,
+            options: self.options.clone(),
+        }
     }
 
     fn connect(&mut self, endpoint: &str) -> Result<()> {
@@ -377,6 +413,18 @@ impl Core {
                 let id = self.attach(end, peer);
                 debug_assert_eq!(id, next);
             }
+            parsed @ (Endpoint::Tcp(_) | Endpoint::Ipc(_)) => {
+                let io = self.io()?;
+                let next = self.pipes.next_id();
+                let end = network::connect(&io, parsed, endpoint, self.owner(), next)?;
+                // The peer's identity comes with `PeerBound` after the
+                // handshake. No end with IMMEDIATE: each connection mails one.
+                if let Some(end) = end {
+                    let id = self.attach(end, PeerInfo { routing_id: None });
+                    debug_assert_eq!(id, next);
+                }
+                self.connected.push(endpoint.to_owned());
+            }
         }
         self.last_endpoint = endpoint.to_owned();
         Ok(())
@@ -384,13 +432,29 @@ impl Core {
 
     fn unbind(&mut self, endpoint: &str) -> Result<()> {
         self.check_alive()?;
-        let Endpoint::Inproc(name) = transport::parse(endpoint)?;
+        let parsed = transport::parse(endpoint)?;
+        // A network endpoint is kept as bound (`tcp://127.0.0.1:5555` for
+        // `tcp://localhost:5555`); either form unbinds it.
+        let endpoint = if self.bound.iter().any(|e| e == endpoint) {
+            endpoint.to_owned()
+        } else {
+            network::bound_form(parsed.clone(), self.options.ipv6)
+                .unwrap_or_else(|| endpoint.to_owned())
+        };
+        let endpoint = endpoint.as_str();
         let position = self
             .bound
             .iter()
             .position(|e| e == endpoint)
             .ok_or(Error::ENOENT)?;
-        inproc::unbind(&self.ctx, name, self.id)?;
+        match parsed {
+            Endpoint::Inproc(name) => inproc::unbind(&self.ctx, name, self.id)?,
+            Endpoint::Tcp(_) | Endpoint::Ipc(_) => {
+                if let Some(io) = &self.io {
+                    network::unbind(io, self.id, endpoint);
+                }
+            }
+        }
         self.bound.remove(position);
         // Attach pipes connected before the unbind (still in the mailbox), so they close too.
         self.process_commands()?;
@@ -400,8 +464,17 @@ impl Core {
 
     fn disconnect(&mut self, endpoint: &str) -> Result<()> {
         self.check_alive()?;
-        let Endpoint::Inproc(name) = transport::parse(endpoint)?;
-        let cancelled = inproc::cancel_pending(&self.ctx, name, self.id);
+        let cancelled = match transport::parse(endpoint)? {
+            Endpoint::Inproc(name) => inproc::cancel_pending(&self.ctx, name, self.id),
+            Endpoint::Tcp(_) | Endpoint::Ipc(_) => {
+                let before = self.connected.len();
+                self.connected.retain(|e| e != endpoint);
+                if let Some(io) = &self.io {
+                    network::disconnect(io, self.id, endpoint);
+                }
+                self.connected.len() != before
+            }
+        };
         let closed = self.close_pipes(|end| end.is_connect_side() && end.endpoint == endpoint);
         if cancelled || closed > 0 {
             Ok(())
@@ -705,11 +778,16 @@ impl Drop for Core {
         // Pipes close as `self.pipes` drops: each end tells its peer, and
         // messages already in a pipe stay readable on the other side.
         self.ctx.unregister(self.id, self.options.linger != 0);
+        // After our mailbox is drained below, the I/O thread drains it once
+        // more for pipe ends it mailed meanwhile (see `network::close`).
         // Drop the commands nobody will process. An `Attach` holds a pipe end
         // whose link holds its connector's mailbox, which may hold an
         // `Attach` back to us: left in place, such a pair would keep both
         // mailboxes alive forever. Unregistering first means no new
         // `Attach` can arrive (connect sends it under the context lock).
         while self.mailbox.try_recv().is_some() {}
+        if let Some(io) = &self.io {
+            network::close(io, &self.owner());
+        }
     }
 }

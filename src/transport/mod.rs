@@ -2,10 +2,16 @@
 //! [`parse`] and then the transport's bind/connect; no transport knows about
 //! patterns.
 //!
-//! Built: `inproc://` (lock-free pipes within one context). `tcp://`,
-//! `ipc://` and the multicast schemes answer `EPROTONOSUPPORT` until built.
+//! Built: `inproc://` (lock-free pipes within one context), `tcp://` and
+//! `ipc://` (ZMTP 3.1 over the context's I/O thread: [`network`]). The
+//! multicast and other schemes answer `EPROTONOSUPPORT`.
 
+pub(crate) mod address;
+mod engine;
 pub(crate) mod inproc;
+mod io_thread;
+pub(crate) mod network;
+mod stream;
 pub(crate) mod zmtp;
 
 use crate::error::{Error, Result};
@@ -15,6 +21,10 @@ use crate::error::{Error, Result};
 pub(crate) enum Endpoint<'a> {
     /// `inproc://name`
     Inproc(&'a str),
+    /// `tcp://host:port` (the part after the scheme; syntax checked).
+    Tcp(&'a str),
+    /// `ipc://path` (the part after the scheme; syntax checked).
+    Ipc(&'a str),
 }
 
 /// Parses `transport://address`.
@@ -31,7 +41,15 @@ pub(crate) fn parse(endpoint: &str) -> Result<Endpoint<'_>> {
                 Ok(Endpoint::Inproc(address))
             }
         }
-        "tcp" | "ipc" | "pgm" | "epgm" | "norm" | "vmci" | "udp" | "tipc" | "ws" | "wss" => {
+        "tcp" => {
+            address::check_tcp(address)?;
+            Ok(Endpoint::Tcp(address))
+        }
+        "ipc" => {
+            address::check_ipc(address)?;
+            Ok(Endpoint::Ipc(address))
+        }
+        "pgm" | "epgm" | "norm" | "vmci" | "udp" | "tipc" | "ws" | "wss" => {
             Err(Error::EPROTONOSUPPORT)
         }
         "" => Err(Error::EINVAL),
@@ -50,7 +68,15 @@ mod tests {
         assert_eq!(parse("inproc:/a"), Err(Error::EINVAL));
         assert_eq!(parse("nonsense"), Err(Error::EINVAL));
         assert_eq!(parse("://a"), Err(Error::EINVAL));
-        assert_eq!(parse("tcp://127.0.0.1:5555"), Err(Error::EPROTONOSUPPORT));
+        assert_eq!(
+            parse("tcp://127.0.0.1:5555"),
+            Ok(Endpoint::Tcp("127.0.0.1:5555"))
+        );
+        assert_eq!(parse("tcp://*:*"), Ok(Endpoint::Tcp("*:*")));
+        assert_eq!(parse("tcp://nohost"), Err(Error::EINVAL));
+        assert_eq!(parse("ipc:///tmp/x"), Ok(Endpoint::Ipc("/tmp/x")));
+        assert_eq!(parse("ipc://"), Err(Error::EINVAL));
+        assert_eq!(parse("pgm://eth0;239.1.1.1:5"), Err(Error::EPROTONOSUPPORT));
         assert_eq!(parse("bogus://x"), Err(Error::EPROTONOSUPPORT));
     }
 }

@@ -33,8 +33,9 @@
 //! events or a [`ZmtpError`], never a panic, and memory grows only with the
 //! bytes actually received (a frame claiming 2^63 octets allocates nothing).
 
-// Nothing outside the tests calls the codec until the tcp/ipc transport is
-// wired to it; the whole API is in place for that.
+// The tcp/ipc engine uses the codec; a few accessors (`Connection::version`,
+// `Encoder::to_vec`, `Metadata::len` ...) serve only the tests and the fuzz
+// driver so far.
 #![allow(dead_code)]
 
 pub(crate) mod command;
@@ -50,7 +51,7 @@ mod interop;
 pub(crate) mod null;
 pub(crate) mod subscription;
 
-// The names the transport uses; unused until it is wired.
+// The names the transport uses (some only in tests so far).
 #[allow(unused_imports)]
 pub(crate) use command::{Command, Metadata};
 #[allow(unused_imports)]

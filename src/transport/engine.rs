@@ -1,0 +1,586 @@
+//! One network connection on the I/O thread: a byte stream, its ZMTP
+//! [`Connection`], and (once the handshake is complete) one pipe to the
+//! application socket.
+//!
+//! The engine moves messages in batches. Outward: it reads everything the
+//! pipe holds into the encoder (up to [`OUT_BATCH`] octets) and writes it with
+//! one `writev`. Inward: it reads what the kernel has into one buffer,
+//! decodes every message and writes each into the pipe; the pipe's own
+//! flush wakes the socket only if its reader was asleep.
+//!
+//! Back-pressure: when the pipe to the socket is full (RCVHWM), the frame is
+//! kept aside and the engine stops reading the stream until the socket
+//! sends `ActivateWrite`; when the encoder holds more than `OUT_BATCH`, it
+//! stops reading the pipe until the stream takes more, so SNDHWM holds.
+//!
+//! A connect's pipe outlives its connections (messages queue while the peer
+//! is away): it arrives in a [`ConnectPipe`] and goes back to the connecter
+//! when the connection ends. A bind's connection makes its pipe at the end
+//! of the handshake and mails the socket's end (`Attach`), so the socket's
+//! pattern sees the peer only once it is READY.
+
+use std::collections::BTreeSet;
+use std::io::{self, ErrorKind};
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use mio::Token;
+
+use super::stream::Stream;
+use super::zmtp::{Connection, ConnectionConfig, Inbound, PeerMetadata, Subscription, ZmtpError};
+use crate::command::{Command, NewPipe};
+use crate::mailbox::Mailbox;
+use crate::msg::Message;
+use crate::pipe::{pipe_pair, PeerInfo, PipeEnd, PipeId};
+use crate::socket::options::Options;
+use crate::socket_type::SocketType;
+use crate::sync::Arc;
+
+/// Octets queued in the encoder before the engine stops reading its pipe.
+const OUT_BATCH: usize = 256 * 1024;
+/// Octets asked of the kernel per read, at least.
+const READ_CHUNK: usize = 64 * 1024;
+/// Buffers per `writev` (Linux's `IOV_MAX` is 1024).
+const MAX_IOV: usize = 256;
+
+/// The application socket a listener or connection works for.
+#[derive(Debug, Clone)]
+pub(crate) struct Owner {
+    pub(crate) socket: u64,
+    pub(crate) mailbox: Arc<Mailbox>,
+    pub(crate) kind: SocketType,
+    pub(crate) options: Options,
+}
+
+/// The HWM of one direction as a pipe limit (0: none).
+pub(crate) fn limit(hwm: i32, options: &Options) -> u64 {
+    if hwm > 0 && !options.conflate {
+        hwm as u64
+    } else {
+        0
+    }
+}
+
+/// A connect's pipe, kept across reconnections.
+#[derive(Debug)]
+pub(crate) struct ConnectPipe {
+    /// The I/O thread's end (the socket holds the other).
+    pub(crate) end: PipeEnd,
+    /// The socket's id for its end (for `PeerBound`).
+    pub(crate) socket_pipe: PipeId,
+    /// Whether the socket has been told who the peer is.
+    pub(crate) announced: bool,
+    /// The subscriptions a SUB/XSUB sent through this pipe, replayed to
+    /// every new connection (the pattern sent them once, at attach).
+    pub(crate) subscriptions: BTreeSet<Bytes>,
+}
+
+/// How a connection came to be, and how it reaches its socket.
+#[derive(Debug)]
+pub(crate) enum Origin {
+    /// Accepted by a listener: a pipe is made at the handshake.
+    Accepted,
+    /// A connect, carrying its long-lived pipe.
+    Connect(ConnectPipe),
+    /// A connect with IMMEDIATE: a pipe is made at the handshake and dies
+    /// with the connection, so nothing queues for a peer that is away.
+    ImmediateConnect,
+}
+
+/// Why a connection ended.
+#[derive(Debug)]
+pub(crate) enum Closed {
+    /// The peer closed the stream.
+    Eof,
+    /// The stream failed.
+    Io(io::Error),
+    /// The peer broke the protocol (or refused us).
+    Protocol(ZmtpError),
+    /// The socket closed its end of the pipe and everything was flushed.
+    SocketGone,
+    /// The handshake took longer than HANDSHAKE_IVL.
+    HandshakeTimeout,
+    /// Nothing came from the peer within HEARTBEAT_TIMEOUT after our PING,
+    /// or within the TTL the peer's PING asked for.
+    HeartbeatTimeout,
+}
+
+/// One connection.
+#[derive(Debug)]
+pub(crate) struct Engine {
+    stream: Stream,
+    token: Token,
+    conn: Connection,
+    inbuf: BytesMut,
+    owner: Owner,
+    /// The endpoint the socket bound or connected (the pipe's endpoint).
+    endpoint: String,
+    /// The I/O thread's mailbox, which our pipe end attaches with.
+    io_mailbox: Arc<Mailbox>,
+    /// Our pipe end: from the start for a connect, from the handshake on
+    /// for an accepted connection.
+    pipe: Option<PipeEnd>,
+    /// A connect's pipe bookkeeping (its `end` lives in `pipe` meanwhile).
+    connect: Option<ConnectMeta>,
+    /// A TCP connect still in progress.
+    connecting: bool,
+    /// The socket's end of a pipe made at the handshake is its connect
+    /// side (an IMMEDIATE connect), for `disconnect`.
+    socket_connected: bool,
+    /// A frame decoded while the pipe was full (first frame of a message).
+    stalled: Option<Message>,
+    /// The last frame written to the pipe had MORE set.
+    in_more: bool,
+    /// The last frame read from the pipe had MORE set.
+    out_more: bool,
+    /// The socket closed its end: flush, then close.
+    closing: bool,
+    /// When to send our next PING (HEARTBEAT_IVL), once ready.
+    next_ping: Option<Instant>,
+    /// When to give the peer up unless something arrives first (our PING
+    /// unanswered within HEARTBEAT_TIMEOUT, or the peer's PING TTL).
+    dead_at: Option<Instant>,
+    /// When to give up regardless: the end of LINGER after the socket
+    /// closed, or CONNECT_TIMEOUT while a TCP connect is in progress.
+    give_up_at: Option<Instant>,
+}
+
+#[derive(Debug)]
+struct ConnectMeta {
+    socket_pipe: PipeId,
+    announced: bool,
+    subscriptions: BTreeSet<Bytes>,
+}
+
+impl Engine {
+    /// An engine for `stream`. `connect` is a connect's pipe; `connecting`
+    /// says a TCP connect is still in progress.
+    pub(crate) fn new(
+        stream: Stream,
+        token: Token,
+        owner: Owner,
+        endpoint: String,
+        io_mailbox: Arc<Mailbox>,
+        origin: Origin,
+        connecting: bool,
+    ) -> Engine {
+        let socket_connected = matches!(origin, Origin::ImmediateConnect);
+        let connect = match origin {
+            Origin::Connect(pipe) => Some(pipe),
+            Origin::Accepted | Origin::ImmediateConnect => None,
+        };
+        let conn = Connection::new(ConnectionConfig {
+            socket_type: owner.kind,
+            identity: Bytes::copy_from_slice(&owner.options.identity),
+            max_msg_size: owner.options.maxmsgsize,
+        });
+        let connect_timeout = owner.options.connect_timeout;
+        let give_up_at = (connecting && connect_timeout > 0)
+            .then(|| Instant::now() + Duration::from_millis(connect_timeout as u64));
+        let (pipe, connect) = match connect {
+            Some(c) => (
+                Some(c.end),
+                Some(ConnectMeta {
+                    socket_pipe: c.socket_pipe,
+                    announced: c.announced,
+                    subscriptions: c.subscriptions,
+                }),
+            ),
+            None => (None, None),
+        };
+        Engine {
+            stream,
+            token,
+            conn,
+            inbuf: BytesMut::new(),
+            owner,
+            endpoint,
+            io_mailbox,
+            pipe,
+            connect,
+            connecting,
+            socket_connected,
+            stalled: None,
+            in_more: false,
+            out_more: false,
+            closing: false,
+            next_ping: None,
+            dead_at: None,
+            give_up_at,
+        }
+    }
+
+    pub(crate) fn stream(&mut self) -> &mut Stream {
+        &mut self.stream
+    }
+
+    pub(crate) fn socket(&self) -> u64 {
+        self.owner.socket
+    }
+
+    /// Whether the handshake is complete.
+    pub(crate) fn is_ready(&self) -> bool {
+        self.conn.is_ready()
+    }
+
+    /// HANDSHAKE_IVL: how long the connection (connect included) may take
+    /// to complete its handshake (`None`: no limit).
+    pub(crate) fn handshake_limit(&self) -> Option<std::time::Duration> {
+        let ivl = self.owner.options.handshake_ivl;
+        (ivl > 0).then(|| std::time::Duration::from_millis(ivl as u64))
+    }
+
+    /// The next time [`Engine::on_timer`] has something to do.
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        [self.next_ping, self.dead_at, self.give_up_at]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// The socket closed: what it queued may take LINGER ms to flush
+    /// (negative: no limit).
+    pub(crate) fn linger(&mut self, now: Instant) {
+        let linger = self.owner.options.linger;
+        if linger >= 0 {
+            let limit = now + Duration::from_millis(linger as u64);
+            self.give_up_at = Some(self.give_up_at.map_or(limit, |at| at.min(limit)));
+        }
+    }
+
+    /// Heartbeats: sends a PING when due; gives the peer up when it has
+    /// been silent too long.
+    pub(crate) fn on_timer(&mut self, now: Instant) -> Result<(), Closed> {
+        if self.give_up_at.is_some_and(|at| at <= now) {
+            return Err(if self.connecting {
+                Closed::Io(io::ErrorKind::TimedOut.into())
+            } else {
+                Closed::SocketGone
+            });
+        }
+        if self.dead_at.is_some_and(|at| at <= now) {
+            if self.stalled.is_none() {
+                return Err(Closed::HeartbeatTimeout);
+            }
+            // We stopped reading (our socket's pipe is full), so the peer's
+            // PONG may well be waiting unread: silence proves nothing.
+            self.dead_at = None;
+        }
+        if self.next_ping.is_some_and(|at| at <= now) {
+            let options = &self.owner.options;
+            let ivl = Duration::from_millis(options.heartbeat_ivl.max(1) as u64);
+            let timeout = if options.heartbeat_timeout >= 0 {
+                Duration::from_millis(options.heartbeat_timeout as u64)
+            } else {
+                ivl // libzmq: HEARTBEAT_TIMEOUT defaults to HEARTBEAT_IVL
+            };
+            let ttl = u16::try_from(options.heartbeat_ttl / 100).unwrap_or(u16::MAX);
+            self.next_ping = Some(now + ivl);
+            // Ok(false): a ZMTP 3.0 peer, which has no heartbeats.
+            if self.conn.send_ping(ttl, Bytes::new()).unwrap_or(false) {
+                let limit = now + timeout;
+                self.dead_at = Some(self.dead_at.map_or(limit, |at| at.min(limit)));
+            }
+            self.push_out()?;
+        }
+        Ok(())
+    }
+
+    pub(crate) fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// Whether the engine has a pipe to the socket (a connect's, or an
+    /// accepted connection past its handshake).
+    pub(crate) fn has_pipe(&self) -> bool {
+        self.pipe.is_some()
+    }
+
+    /// Ends the engine: takes back a half-written inbound message and
+    /// returns a connect's pipe for the next connection.
+    pub(crate) fn into_connect_pipe(mut self) -> Option<ConnectPipe> {
+        let mut end = self.pipe.take()?;
+        if self.in_more {
+            end.rollback();
+        }
+        let meta = self.connect.take()?;
+        Some(ConnectPipe {
+            end,
+            socket_pipe: meta.socket_pipe,
+            announced: meta.announced,
+            subscriptions: meta.subscriptions,
+        })
+    }
+
+    /// The stream is readable and/or writable.
+    pub(crate) fn on_event(&mut self, readable: bool, writable: bool) -> Result<(), Closed> {
+        let mut just_connected = false;
+        if self.connecting {
+            if !(writable || readable) {
+                return Ok(());
+            }
+            match self.stream.connect_result() {
+                Ok(true) => {
+                    self.connecting = false;
+                    self.give_up_at = None; // CONNECT_TIMEOUT no longer applies
+                    just_connected = true;
+                }
+                Ok(false) => return Ok(()),
+                Err(e) => return Err(Closed::Io(e)),
+            }
+        }
+        if readable || just_connected {
+            self.pull_in()?;
+        }
+        self.push_out()
+    }
+
+    /// Starts the conversation (our greeting), once connected.
+    pub(crate) fn start(&mut self) -> Result<(), Closed> {
+        if self.connecting {
+            return Ok(());
+        }
+        self.pull_in()?;
+        self.push_out()
+    }
+
+    /// A command about our pipe, from the socket.
+    pub(crate) fn on_command(&mut self, command: &Command) -> Result<(), Closed> {
+        if self.connecting || !self.conn.is_ready() {
+            // Nothing to move yet; a socket that went away ends the attempt.
+            return match command {
+                Command::PipeTerm(_) => Err(Closed::SocketGone),
+                _ => Ok(()),
+            };
+        }
+        match command {
+            Command::ActivateWrite(_) => {
+                self.pull_in()?;
+                self.push_out()
+            }
+            Command::ActivateRead(_) => self.push_out(),
+            Command::PipeTerm(_) => {
+                self.closing = true;
+                self.push_out()
+            }
+            Command::Attach(_) | Command::PeerBound(..) => Ok(()),
+        }
+    }
+
+    /// Reads from the stream and hands what it decodes to the socket, until
+    /// the stream has nothing more or the pipe is full.
+    fn pull_in(&mut self) -> Result<(), Closed> {
+        if let Some(frame) = self.stalled.take() {
+            if !self.deliver(frame) {
+                return Ok(());
+            }
+        }
+        loop {
+            loop {
+                let inbound = self.conn.receive(&mut self.inbuf);
+                match inbound {
+                    Ok(None) => break,
+                    Ok(Some(Inbound::Ready(peer))) => self.on_handshake(peer),
+                    Ok(Some(Inbound::Message(frame))) => {
+                        if !self.deliver(frame) {
+                            return Ok(());
+                        }
+                    }
+                    // The PONG is queued by the codec itself; a TTL asks us
+                    // to drop the peer if it falls silent that long.
+                    Ok(Some(Inbound::Ping { ttl })) => {
+                        if !ttl.is_zero() {
+                            let limit = Instant::now() + ttl;
+                            self.dead_at = Some(self.dead_at.map_or(limit, |at| at.min(limit)));
+                        }
+                    }
+                    Ok(Some(Inbound::Pong { .. })) => {}
+                    Err(error) => {
+                        // Send what the codec queued (an ERROR command),
+                        // best effort, then close.
+                        let _ = self.write_encoder();
+                        return Err(Closed::Protocol(error));
+                    }
+                }
+            }
+            let start = self.inbuf.len();
+            let want = self.conn.wanted(start).max(READ_CHUNK);
+            self.inbuf.resize(start + want, 0);
+            let result = self.stream.read(&mut self.inbuf[start..]);
+            match result {
+                Ok(0) => {
+                    self.inbuf.truncate(start);
+                    return Err(Closed::Eof);
+                }
+                Ok(n) => {
+                    self.inbuf.truncate(start + n);
+                    // The peer is alive: any traffic answers a heartbeat.
+                    self.dead_at = None;
+                }
+                Err(e) => {
+                    self.inbuf.truncate(start);
+                    match e.kind() {
+                        ErrorKind::WouldBlock => return Ok(()),
+                        ErrorKind::Interrupted => {}
+                        _ => return Err(Closed::Io(e)),
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes one frame into the pipe; false (frame kept) when the pipe is
+    /// full at the start of a message.
+    fn deliver(&mut self, frame: Message) -> bool {
+        let Some(pipe) = &mut self.pipe else {
+            return true; // cannot happen after READY; drop
+        };
+        if !self.in_more && !pipe.check_write() {
+            if pipe.peer_closed() {
+                return true; // nobody reads: drop
+            }
+            self.stalled = Some(frame);
+            return false;
+        }
+        self.in_more = frame.get_more();
+        // Err: the socket has gone; the frame has nowhere to go.
+        let _ = pipe.write(frame);
+        true
+    }
+
+    /// The handshake is complete: give the socket its pipe.
+    fn on_handshake(&mut self, peer: PeerMetadata) {
+        let ivl = self.owner.options.heartbeat_ivl;
+        if ivl > 0 {
+            self.next_ping = Some(Instant::now() + Duration::from_millis(ivl as u64));
+        }
+        let routing_id = Some(peer.identity.unwrap_or_default());
+        if let Some(meta) = &mut self.connect {
+            if !meta.announced {
+                meta.announced = true;
+                self.owner.mailbox.send(Command::PeerBound(
+                    meta.socket_pipe,
+                    PeerInfo { routing_id },
+                ));
+            }
+            let replay: Vec<Bytes> = meta.subscriptions.iter().cloned().collect();
+            for topic in replay {
+                // Cannot fail: the connection is ready.
+                let _ = self.conn.send(Subscription::Subscribe(topic).to_message());
+            }
+            return;
+        }
+        let options = &self.owner.options;
+        let (rcv, snd) = (
+            limit(options.rcvhwm, options),
+            limit(options.sndhwm, options),
+        );
+        // Side 0 is the connect side: the socket's end for an IMMEDIATE
+        // connect, ours for an accepted connection. The socket writes with
+        // SNDHWM, we write toward it with RCVHWM.
+        let (mut ours, theirs) = if self.socket_connected {
+            let (socket_end, engine_end) = pipe_pair([snd, rcv], &self.endpoint);
+            (engine_end, socket_end)
+        } else {
+            pipe_pair([rcv, snd], &self.endpoint)
+        };
+        theirs.set_in_max_frame(options.maxmsgsize);
+        ours.attach(pipe_id(self.token), self.io_mailbox.clone());
+        self.owner.mailbox.send(Command::Attach(Box::new(NewPipe {
+            end: theirs,
+            peer: PeerInfo { routing_id },
+        })));
+        self.pipe = Some(ours);
+    }
+
+    /// Reads the pipe into the encoder and writes to the stream, until the
+    /// stream is full or there is nothing left.
+    fn push_out(&mut self) -> Result<(), Closed> {
+        loop {
+            if self.conn.is_ready() {
+                self.fill_encoder()?;
+            }
+            if self.conn.encoder().is_empty() {
+                break;
+            }
+            if !self.write_encoder()? {
+                return Ok(()); // the stream is full: wait for writability
+            }
+        }
+        if self.closing {
+            if let Some(pipe) = &mut self.pipe {
+                if pipe.is_dead() {
+                    return Err(Closed::SocketGone);
+                }
+            } else {
+                return Err(Closed::SocketGone);
+            }
+        }
+        Ok(())
+    }
+
+    /// Moves messages from the pipe into the encoder, up to `OUT_BATCH`.
+    fn fill_encoder(&mut self) -> Result<(), Closed> {
+        let Some(pipe) = &mut self.pipe else {
+            return Ok(());
+        };
+        let track = matches!(self.owner.kind, SocketType::SUB | SocketType::XSUB);
+        // A message is taken whole (its frames were flushed together), so
+        // a connection that dies leaves the pipe at a message boundary for
+        // the next one.
+        while self.conn.encoder().len() < OUT_BATCH || self.out_more {
+            let Some(frame) = pipe.read() else {
+                if pipe.peer_closed() {
+                    self.closing = true;
+                }
+                break;
+            };
+            if track && !self.out_more {
+                if let (Some(meta), Some(sub)) =
+                    (&mut self.connect, Subscription::from_message(&frame))
+                {
+                    match sub {
+                        Subscription::Subscribe(topic) => meta.subscriptions.insert(topic),
+                        Subscription::Cancel(topic) => meta.subscriptions.remove(&topic),
+                    };
+                }
+            }
+            self.out_more = frame.get_more();
+            self.conn.send(frame).map_err(Closed::Protocol)?;
+        }
+        Ok(())
+    }
+
+    /// One `writev` of what the encoder holds; false when the stream would
+    /// block.
+    fn write_encoder(&mut self) -> Result<bool, Closed> {
+        loop {
+            let encoder = self.conn.encoder();
+            let slices = encoder.io_slices(MAX_IOV);
+            match self.stream.write_vectored(&slices) {
+                Ok(0) => return Err(Closed::Eof),
+                Ok(n) => {
+                    drop(slices);
+                    self.conn.encoder().advance(n);
+                    return Ok(true);
+                }
+                Err(e) => match e.kind() {
+                    ErrorKind::WouldBlock => return Ok(false),
+                    ErrorKind::Interrupted => {}
+                    _ => return Err(Closed::Io(e)),
+                },
+            }
+        }
+    }
+}
+
+/// The id a pipe end of the I/O thread attaches with: its owner's token.
+pub(crate) fn pipe_id(token: Token) -> PipeId {
+    let key = token.0 as u64;
+    PipeId::new(key as u32, (key >> 32) as u32)
+}
+
+/// The token behind an I/O-thread pipe id.
+pub(crate) fn token_of(id: PipeId) -> Token {
+    Token(((id.generation() as u64) << 32 | id.index() as u64) as usize)
+}

@@ -1,0 +1,714 @@
+//! A context's I/O thread: one mio `Poll` with the listeners, the
+//! connections ([`Engine`]s) and the connecters (connects waiting to
+//! (re)connect) of every socket of the context that uses `tcp://` or
+//! `ipc://`.
+//!
+//! It is started on the first bind or connect to a network endpoint, so a
+//! program using only inproc has no thread. Sockets talk to it two ways:
+//! [`Request`]s on a channel (listen, connect, unbind, disconnect, a socket
+//! closed, stop), and the pipe commands (`ActivateRead`, `ActivateWrite`,
+//! `PipeTerm`) that pipes send to the mailbox the thread's ends attached
+//! with. Both wake the thread through one [`IoWaker`] (a `mio::Waker`
+//! written at most once between two passes of the loop). A pipe end of the
+//! thread attaches with the mio token of its owner (engine or connecter) as
+//! its id, so a command finds its engine in one map lookup.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{unbounded, Receiver, Sender};
+use mio::{Events, Interest, Poll, Token, Waker};
+
+use super::engine::{pipe_id, token_of, Closed, ConnectPipe, Engine, Origin, Owner};
+use super::stream::{Listener, Stream};
+use crate::command::Command;
+use crate::error::{Error, Result};
+use crate::mailbox::Mailbox;
+use crate::signaler::{lock, Watcher};
+use crate::sync::{thread, Arc, AtomicBool, Mutex, Ordering};
+
+/// The waker's token; every other token is a listener, engine or connecter.
+const WAKER: Token = Token(0);
+
+/// Where a connect goes.
+#[derive(Debug, Clone)]
+pub(crate) enum Target {
+    Tcp(SocketAddr),
+    Ipc(std::os::unix::net::SocketAddr),
+}
+
+/// What a socket asks of the I/O thread.
+#[derive(Debug)]
+pub(crate) enum Request {
+    /// Accept connections on a bound listener.
+    Listen(Box<Listen>),
+    /// Connect (and reconnect) to `target`, carrying `pipe`.
+    Connect(Box<Connect>),
+    /// Close the socket's listener on `endpoint`.
+    Unbind { socket: u64, endpoint: String },
+    /// Stop the socket's connects to `endpoint`.
+    Disconnect { socket: u64, endpoint: String },
+    /// The socket closed: drop its listeners and unfinished connections;
+    /// connections with a pipe flush it first (unless LINGER is 0).
+    CloseSocket {
+        socket: u64,
+        mailbox: Arc<Mailbox>,
+        linger: i32,
+    },
+    /// Close everything and end the thread.
+    Stop,
+}
+
+/// A bound listener for the I/O thread.
+#[derive(Debug)]
+pub(crate) struct Listen {
+    pub(crate) owner: Owner,
+    pub(crate) listener: Listener,
+    pub(crate) endpoint: String,
+}
+
+/// A connect for the I/O thread.
+#[derive(Debug)]
+pub(crate) struct Connect {
+    pub(crate) owner: Owner,
+    pub(crate) target: Target,
+    pub(crate) endpoint: String,
+    /// The pipe, made at connect time; `None` with IMMEDIATE (a pipe per
+    /// connection, made at its handshake).
+    pub(crate) pipe: Option<ConnectPipe>,
+}
+
+/// Wakes the I/O thread: a `mio::Waker` written once per pass.
+#[derive(Debug)]
+pub(crate) struct IoWaker {
+    waker: Waker,
+    /// Set by the first wake-up since the thread's last pass.
+    pending: AtomicBool,
+}
+
+impl IoWaker {
+    fn wake(&self) {
+        // AcqRel: pairs with the thread's swap in `reset`; whatever the
+        // waker published before (a request, a command) is visible once the
+        // thread has seen the flag, and a wake-up after the reset writes.
+        if !self.pending.swap(true, Ordering::AcqRel) {
+            let _ = self.waker.wake();
+        }
+    }
+
+    fn reset(&self) {
+        // AcqRel: see `wake`. Reset before draining the queues, so anything
+        // queued after the drain wakes the thread again.
+        self.pending.swap(false, Ordering::AcqRel);
+    }
+}
+
+/// The watcher on the thread's mailbox signal.
+#[derive(Debug)]
+struct MailboxWatcher(Arc<IoWaker>);
+
+impl Watcher for MailboxWatcher {
+    fn wake(&self) {
+        self.0.wake();
+    }
+}
+
+/// The handle a context keeps.
+#[derive(Debug)]
+pub(crate) struct IoThread {
+    requests: Sender<Request>,
+    waker: Arc<IoWaker>,
+    thread: Mutex<Option<thread::JoinHandle<()>>>,
+    /// Why the last connection that failed was closed (a protocol
+    /// violation, a refused handshake, an I/O error), for diagnosis.
+    last_error: Arc<Mutex<Option<String>>>,
+}
+
+impl IoThread {
+    /// Starts the thread.
+    pub(crate) fn start() -> Result<IoThread> {
+        let to_error = |e: std::io::Error| e.raw_os_error().map_or(Error::EMFILE, Error::from_raw);
+        let poll = Poll::new().map_err(to_error)?;
+        let waker = Waker::new(poll.registry(), WAKER).map_err(to_error)?;
+        let waker = Arc::new(IoWaker {
+            waker,
+            pending: AtomicBool::new(false),
+        });
+        let mailbox = Arc::new(Mailbox::new());
+        mailbox
+            .signal()
+            .watch(Box::new(MailboxWatcher(waker.clone())));
+        let (requests, inbox) = unbounded();
+        let last_error = Arc::new(Mutex::new(None));
+        let reactor = Reactor {
+            last_error: last_error.clone(),
+            poll,
+            inbox,
+            waker: waker.clone(),
+            mailbox: mailbox.clone(),
+            next_token: 1,
+            listeners: HashMap::new(),
+            engines: HashMap::new(),
+            connecters: HashMap::new(),
+            handshakes: Vec::new(),
+            stop: false,
+        };
+        let handle = thread::Builder::new()
+            .name("zactor-io".into())
+            .spawn(move || reactor.run())
+            .map_err(to_error)?;
+        Ok(IoThread {
+            requests,
+            waker,
+            thread: Mutex::new(Some(handle)),
+            last_error,
+        })
+    }
+
+    /// Sends a request.
+    pub(crate) fn request(&self, request: Request) {
+        // Fails only once the thread has ended (context stopped).
+        let _ = self.requests.send(request);
+        self.waker.wake();
+    }
+
+    /// Why the last failed connection was closed, if one was.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub(crate) fn last_error(&self) -> Option<String> {
+        lock(&self.last_error).clone()
+    }
+
+    /// Stops the thread and waits for it; every connection closes.
+    pub(crate) fn stop(&self) {
+        self.request(Request::Stop);
+        let handle = lock(&self.thread).take();
+        if let Some(handle) = handle {
+            if handle.thread().id() != thread::current().id() {
+                let _ = handle.join();
+            }
+        }
+    }
+}
+
+impl Drop for IoThread {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// A listener and the socket it accepts for.
+#[derive(Debug)]
+struct ListenerEntry {
+    listener: Listener,
+    owner: Owner,
+    endpoint: String,
+}
+
+/// A connect: its pipe while no connection carries it, and when to retry.
+#[derive(Debug)]
+struct Connecter {
+    owner: Owner,
+    target: Target,
+    endpoint: String,
+    pipe: Option<ConnectPipe>,
+    /// IMMEDIATE: no pipe between connections.
+    immediate: bool,
+    /// The socket closed: no more attempts.
+    orphaned: bool,
+    /// The connection carrying the pipe, if any.
+    engine: Option<Token>,
+    /// When to try again, while neither connected nor connecting.
+    retry_at: Option<Instant>,
+    /// The wait before the next retry, in ms (0: not failed yet).
+    next_delay: u64,
+}
+
+/// The I/O thread's state.
+struct Reactor {
+    last_error: Arc<Mutex<Option<String>>>,
+    poll: Poll,
+    inbox: Receiver<Request>,
+    waker: Arc<IoWaker>,
+    mailbox: Arc<Mailbox>,
+    next_token: usize,
+    listeners: HashMap<Token, ListenerEntry>,
+    engines: HashMap<Token, EngineEntry>,
+    connecters: HashMap<Token, Connecter>,
+    /// Engines that must complete their handshake by a deadline
+    /// (HANDSHAKE_IVL), so a peer that stalls cannot hold a connection.
+    handshakes: Vec<(Instant, Token)>,
+    stop: bool,
+}
+
+/// An engine and the connecter it serves, if any.
+#[derive(Debug)]
+struct EngineEntry {
+    engine: Engine,
+    connecter: Option<Token>,
+}
+
+impl Reactor {
+    fn run(mut self) {
+        let mut events = Events::with_capacity(256);
+        while !self.stop {
+            let timeout = self
+                .next_timer()
+                .map(|at| at.saturating_duration_since(Instant::now()));
+            if let Err(e) = self.poll.poll(&mut events, timeout) {
+                if e.kind() != std::io::ErrorKind::Interrupted {
+                    break; // the poll itself broke: nothing can be served
+                }
+            }
+            for event in events.iter() {
+                let token = event.token();
+                if token == WAKER {
+                    continue;
+                }
+                if self.listeners.contains_key(&token) {
+                    self.accept(token);
+                } else {
+                    let readable =
+                        event.is_readable() || event.is_read_closed() || event.is_error();
+                    let writable = event.is_writable() || event.is_write_closed();
+                    self.engine_event(token, readable, writable);
+                }
+            }
+            self.waker.reset();
+            while let Ok(request) = self.inbox.try_recv() {
+                self.handle(request);
+            }
+            self.mailbox.signal().take();
+            while let Some(command) = self.mailbox.try_recv() {
+                self.command(command);
+            }
+            self.run_timers();
+        }
+    }
+
+    fn token(&mut self) -> Token {
+        let token = Token(self.next_token);
+        self.next_token += 1;
+        token
+    }
+
+    fn handle(&mut self, request: Request) {
+        match request {
+            Request::Listen(listen) => {
+                let Listen {
+                    owner,
+                    mut listener,
+                    endpoint,
+                } = *listen;
+                let token = self.token();
+                if self
+                    .poll
+                    .registry()
+                    .register(&mut listener, token, Interest::READABLE)
+                    .is_ok()
+                {
+                    self.listeners.insert(
+                        token,
+                        ListenerEntry {
+                            listener,
+                            owner,
+                            endpoint,
+                        },
+                    );
+                    self.accept(token);
+                }
+            }
+            Request::Connect(connect) => {
+                let Connect {
+                    owner,
+                    target,
+                    endpoint,
+                    mut pipe,
+                } = *connect;
+                let token = self.token();
+                if let Some(pipe) = &mut pipe {
+                    pipe.end.attach(pipe_id(token), self.mailbox.clone());
+                }
+                self.connecters.insert(
+                    token,
+                    Connecter {
+                        owner,
+                        target,
+                        endpoint,
+                        immediate: pipe.is_none(),
+                        orphaned: false,
+                        pipe,
+                        engine: None,
+                        retry_at: None,
+                        next_delay: 0,
+                    },
+                );
+                self.connect(token);
+            }
+            Request::Unbind { socket, endpoint } => {
+                self.listeners
+                    .retain(|_, l| !(l.owner.socket == socket && l.endpoint == endpoint));
+                let doomed: Vec<Token> = self
+                    .engines
+                    .iter()
+                    .filter(|(_, e)| {
+                        e.connecter.is_none()
+                            && e.engine.socket() == socket
+                            && e.engine.endpoint() == endpoint
+                            && !e.engine.has_pipe()
+                    })
+                    .map(|(t, _)| *t)
+                    .collect();
+                for token in doomed {
+                    self.drop_engine(token);
+                }
+            }
+            Request::Disconnect { socket, endpoint } => {
+                let doomed: Vec<Token> = self
+                    .connecters
+                    .iter()
+                    .filter(|(_, c)| c.owner.socket == socket && c.endpoint == endpoint)
+                    .map(|(t, _)| *t)
+                    .collect();
+                for token in doomed {
+                    self.drop_connecter(token);
+                }
+            }
+            Request::CloseSocket {
+                socket,
+                mailbox,
+                linger,
+            } => {
+                self.listeners.retain(|_, l| l.owner.socket != socket);
+                // Pipe ends mailed to the socket after it drained its
+                // mailbox: dropping them tells their engines (PipeTerm).
+                while mailbox.try_recv().is_some() {}
+                let doomed: Vec<Token> = self
+                    .connecters
+                    .iter()
+                    .filter(|(_, c)| c.owner.socket == socket)
+                    .filter(|(_, c)| linger == 0 || c.engine.is_none())
+                    .map(|(t, _)| *t)
+                    .collect();
+                for token in doomed {
+                    self.drop_connecter(token);
+                }
+                for connecter in self.connecters.values_mut() {
+                    if connecter.owner.socket == socket {
+                        connecter.orphaned = true;
+                    }
+                }
+                let doomed: Vec<Token> = self
+                    .engines
+                    .iter()
+                    .filter(|(_, e)| e.engine.socket() == socket)
+                    .filter(|(_, e)| linger == 0 || !e.engine.has_pipe())
+                    .map(|(t, _)| *t)
+                    .collect();
+                for token in doomed {
+                    // Connections still in their handshake would only mail
+                    // a pipe to a closed socket.
+                    self.engine_closed(token, Closed::SocketGone);
+                }
+                // The rest flush what the socket queued, within LINGER.
+                let now = Instant::now();
+                for entry in self.engines.values_mut() {
+                    if entry.engine.socket() == socket {
+                        entry.engine.linger(now);
+                    }
+                }
+            }
+            Request::Stop => self.stop = true,
+        }
+    }
+
+    /// A pipe command: to the engine carrying the pipe.
+    fn command(&mut self, command: Command) {
+        let id = match &command {
+            Command::ActivateRead(id) | Command::ActivateWrite(id) | Command::PipeTerm(id) => *id,
+            Command::Attach(_) | Command::PeerBound(..) => return,
+        };
+        let mut token = token_of(id);
+        if let Some(connecter) = self.connecters.get(&token) {
+            match connecter.engine {
+                Some(engine) => token = engine,
+                None => {
+                    if matches!(command, Command::PipeTerm(_)) {
+                        // The socket closed or disconnected: stop trying.
+                        self.drop_connecter(token);
+                    }
+                    return;
+                }
+            }
+        }
+        let Some(entry) = self.engines.get_mut(&token) else {
+            return;
+        };
+        if let Err(closed) = entry.engine.on_command(&command) {
+            self.engine_closed(token, closed);
+        }
+    }
+
+    fn accept(&mut self, token: Token) {
+        loop {
+            let Some(entry) = self.listeners.get(&token) else {
+                return;
+            };
+            let stream = match entry.listener.accept() {
+                Ok(stream) => stream,
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                // A connection that died in the backlog, or no descriptors
+                // left: try again at the next readiness.
+                Err(_) => return,
+            };
+            let owner = entry.owner.clone();
+            let endpoint = entry.endpoint.clone();
+            let engine_token = self.token();
+            let engine = Engine::new(
+                stream,
+                engine_token,
+                owner,
+                endpoint,
+                self.mailbox.clone(),
+                Origin::Accepted,
+                false,
+            );
+            self.add_engine(engine_token, engine, None);
+        }
+    }
+
+    /// Registers and starts an engine.
+    fn add_engine(&mut self, token: Token, mut engine: Engine, connecter: Option<Token>) {
+        if let Some(limit) = engine.handshake_limit() {
+            self.handshakes.push((Instant::now() + limit, token));
+        }
+        let registered = self.poll.registry().register(
+            engine.stream(),
+            token,
+            Interest::READABLE | Interest::WRITABLE,
+        );
+        let started = match registered {
+            Ok(()) => engine.start(),
+            Err(e) => Err(Closed::Io(e)),
+        };
+        self.engines
+            .insert(token, EngineEntry { engine, connecter });
+        if let Some(connecter) = connecter.and_then(|c| self.connecters.get_mut(&c)) {
+            connecter.engine = Some(token);
+        }
+        if let Err(closed) = started {
+            self.engine_closed(token, closed);
+        }
+    }
+
+    fn engine_event(&mut self, token: Token, readable: bool, writable: bool) {
+        let Some(entry) = self.engines.get_mut(&token) else {
+            return;
+        };
+        if let Err(closed) = entry.engine.on_event(readable, writable) {
+            self.engine_closed(token, closed);
+        }
+    }
+
+    /// An engine ended: a connect's pipe goes back to its connecter, which
+    /// retries after RECONNECT_IVL (or goes, if its socket did).
+    fn engine_closed(&mut self, token: Token, why: Closed) {
+        let Some(mut entry) = self.engines.remove(&token) else {
+            return;
+        };
+        match &why {
+            Closed::Protocol(error) => {
+                *lock(&self.last_error) = Some(format!("{}: {error}", entry.engine.endpoint()));
+            }
+            Closed::Io(error) => {
+                *lock(&self.last_error) = Some(format!("{}: {error}", entry.engine.endpoint()));
+            }
+            Closed::HeartbeatTimeout => {
+                *lock(&self.last_error) = Some(format!(
+                    "{}: the peer fell silent (heartbeat)",
+                    entry.engine.endpoint()
+                ));
+            }
+            Closed::HandshakeTimeout => {
+                *lock(&self.last_error) = Some(format!(
+                    "{}: no handshake within HANDSHAKE_IVL",
+                    entry.engine.endpoint()
+                ));
+            }
+            Closed::Eof | Closed::SocketGone => {}
+        }
+        let _ = self.poll.registry().deregister(entry.engine.stream());
+        let Some(connecter_token) = entry.connecter else {
+            return;
+        };
+        let was_ready = entry.engine.is_ready();
+        let pipe = entry.engine.into_connect_pipe();
+        let Some(connecter) = self.connecters.get_mut(&connecter_token) else {
+            return;
+        };
+        connecter.engine = None;
+        if connecter.orphaned {
+            self.drop_connecter(connecter_token);
+            return;
+        }
+        match pipe {
+            Some(pipe) if !pipe.end.peer_closed() => {
+                connecter.pipe = Some(pipe);
+                self.schedule_retry(connecter_token, was_ready);
+            }
+            None if connecter.immediate => self.schedule_retry(connecter_token, was_ready),
+            _ => self.drop_connecter(connecter_token),
+        }
+    }
+
+    /// Schedules a connecter's next attempt: after RECONNECT_IVL, doubled
+    /// after each failed attempt up to RECONNECT_IVL_MAX (when that is
+    /// above it), back to RECONNECT_IVL once a connection completed its
+    /// handshake. RECONNECT_IVL -1: never reconnect.
+    fn schedule_retry(&mut self, token: Token, was_ready: bool) {
+        let Some(connecter) = self.connecters.get_mut(&token) else {
+            return;
+        };
+        let ivl = connecter.owner.options.reconnect_ivl;
+        if ivl < 0 {
+            self.drop_connecter(token);
+            return;
+        }
+        let max = connecter.owner.options.reconnect_ivl_max;
+        if was_ready || connecter.next_delay == 0 {
+            connecter.next_delay = ivl.max(1) as u64;
+        }
+        let delay = connecter.next_delay;
+        if max > ivl {
+            connecter.next_delay = (delay * 2).min(max as u64);
+        }
+        connecter.retry_at = Some(Instant::now() + Duration::from_millis(delay));
+    }
+
+    fn drop_engine(&mut self, token: Token) {
+        if let Some(mut entry) = self.engines.remove(&token) {
+            let _ = self.poll.registry().deregister(entry.engine.stream());
+        }
+    }
+
+    fn drop_connecter(&mut self, token: Token) {
+        if let Some(connecter) = self.connecters.remove(&token) {
+            if let Some(engine) = connecter.engine {
+                self.drop_engine(engine);
+            }
+        }
+    }
+
+    /// Starts a connection attempt for a connecter.
+    fn connect(&mut self, token: Token) {
+        let Some(connecter) = self.connecters.get_mut(&token) else {
+            return;
+        };
+        connecter.retry_at = None;
+        let (stream, connecting) = match &connecter.target {
+            Target::Tcp(addr) => (Stream::connect_tcp(*addr, &connecter.owner.options), true),
+            Target::Ipc(addr) => (Stream::connect_unix(addr), false),
+        };
+        let stream = match stream {
+            Ok(stream) => stream,
+            Err(_) => {
+                self.schedule_retry(token, false);
+                return;
+            }
+        };
+        let origin = match connecter.pipe.take() {
+            Some(pipe) => Origin::Connect(pipe),
+            None if connecter.immediate => Origin::ImmediateConnect,
+            None => return,
+        };
+        let engine_token = self.token();
+        let Some(connecter) = self.connecters.get(&token) else {
+            return;
+        };
+        let engine = Engine::new(
+            stream,
+            engine_token,
+            connecter.owner.clone(),
+            connecter.endpoint.clone(),
+            self.mailbox.clone(),
+            origin,
+            connecting,
+        );
+        self.add_engine(engine_token, engine, Some(token));
+    }
+
+    fn next_timer(&self) -> Option<Instant> {
+        let retries = self.connecters.values().filter_map(|c| c.retry_at);
+        let handshakes = self.handshakes.iter().map(|(at, _)| *at);
+        // Heartbeats: a scan of the engines (a timer heap is for later).
+        let heartbeats = self.engines.values().filter_map(|e| e.engine.deadline());
+        retries.chain(handshakes).chain(heartbeats).min()
+    }
+
+    fn run_timers(&mut self) {
+        let now = Instant::now();
+        let engines = &self.engines;
+        // Forget the engines that are gone or ready; expire the late ones.
+        self.handshakes.retain(|(_, token)| {
+            engines
+                .get(token)
+                .is_some_and(|entry| !entry.engine.is_ready())
+        });
+        let late: Vec<Token> = self
+            .handshakes
+            .iter()
+            .filter(|(at, _)| *at <= now)
+            .map(|(_, token)| *token)
+            .collect();
+        self.handshakes.retain(|(at, _)| *at > now);
+        for token in late {
+            self.engine_closed(token, Closed::HandshakeTimeout);
+        }
+        let due: Vec<Token> = self
+            .engines
+            .iter()
+            .filter(|(_, e)| e.engine.deadline().is_some_and(|at| at <= now))
+            .map(|(t, _)| *t)
+            .collect();
+        for token in due {
+            if let Some(entry) = self.engines.get_mut(&token) {
+                if let Err(closed) = entry.engine.on_timer(now) {
+                    self.engine_closed(token, closed);
+                }
+            }
+        }
+        let due: Vec<Token> = self
+            .connecters
+            .iter()
+            .filter(|(_, c)| c.retry_at.is_some_and(|at| at <= now))
+            .map(|(t, _)| *t)
+            .collect();
+        for token in due {
+            self.connect(token);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+
+    #[test]
+    fn a_protocol_error_is_kept_for_diagnosis() {
+        let ctx = crate::Context::new();
+        let pull = ctx.socket(crate::PULL).unwrap();
+        pull.bind("tcp://127.0.0.1:*").unwrap();
+        let endpoint = pull.get_last_endpoint().unwrap().unwrap();
+        let mut raw = std::net::TcpStream::connect(endpoint.trim_start_matches("tcp://")).unwrap();
+        raw.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        raw.write_all(&[0x00; 64]).unwrap();
+        let mut sink = Vec::new();
+        let _ = raw.read_to_end(&mut sink);
+        let io = ctx.inner.io_thread().unwrap();
+        let reason = io.last_error().expect("a reason is kept");
+        assert!(reason.contains("signature"), "{reason}");
+        assert!(reason.starts_with(&endpoint), "{reason}");
+    }
+}

@@ -1,0 +1,139 @@
+//! The socket's side of the network transports (`tcp://`, `ipc://`): what
+//! bind, connect, unbind, disconnect and close do before handing over to the
+//! context's I/O thread.
+//!
+//! Bind happens here, on the caller's thread, so its errors (`EADDRINUSE`,
+//! `EACCES` …) and the real address of a `:*` port come back from `bind`
+//! itself; the listener then moves to the I/O thread. Connect makes the
+//! pipe at once (the socket can send right away; messages queue within the
+//! HWM while the connection is being made or remade) and hands the other
+//! end to the I/O thread, which connects in the background.
+
+use std::collections::BTreeSet;
+
+use super::address::{self, Role};
+use super::engine::{limit, ConnectPipe};
+use super::io_thread::{Connect, Listen, Request, Target};
+use super::stream::Listener;
+use super::Endpoint;
+use crate::error::{Error, Result};
+use crate::pipe::{pipe_pair, PipeEnd, PipeId};
+
+pub(crate) use super::engine::Owner;
+pub(crate) use super::io_thread::IoThread;
+
+fn io_error(e: std::io::Error) -> Error {
+    e.raw_os_error().map_or(Error::EINVAL, Error::from_raw)
+}
+
+/// Binds `endpoint` and gives the listener to the I/O thread; returns the
+/// endpoint as bound (the real port of `:*`).
+pub(crate) fn bind(io: &IoThread, endpoint: Endpoint<'_>, owner: Owner) -> Result<String> {
+    let (listener, bound) = match endpoint {
+        Endpoint::Tcp(address) => {
+            let addr = address::resolve_tcp(address, Role::Bind, owner.options.ipv6)?;
+            let listener = Listener::bind_tcp(addr, &owner.options).map_err(io_error)?;
+            let bound = listener.tcp_addr().unwrap_or(addr);
+            (listener, address::tcp_endpoint(bound))
+        }
+        Endpoint::Ipc(path) => {
+            let addr = address::ipc_address(path)?;
+            let listener = Listener::bind_unix(&addr).map_err(io_error)?;
+            (listener, format!("ipc://{path}"))
+        }
+        Endpoint::Inproc(_) => return Err(Error::EINVAL),
+    };
+    io.request(Request::Listen(Box::new(Listen {
+        owner,
+        listener,
+        endpoint: bound.clone(),
+    })));
+    Ok(bound)
+}
+
+/// Connects to `endpoint` in the background; returns the socket's end of
+/// the pipe (attached by the caller as `socket_pipe`), or `None` with
+/// IMMEDIATE, where each connection mails a pipe once it is READY.
+pub(crate) fn connect(
+    io: &IoThread,
+    endpoint: Endpoint<'_>,
+    text: &str,
+    owner: Owner,
+    socket_pipe: PipeId,
+) -> Result<Option<PipeEnd>> {
+    let target = match endpoint {
+        Endpoint::Tcp(address) => Target::Tcp(address::resolve_tcp(
+            address,
+            Role::Connect,
+            owner.options.ipv6,
+        )?),
+        Endpoint::Ipc(path) => Target::Ipc(address::ipc_address(path)?),
+        Endpoint::Inproc(_) => return Err(Error::EINVAL),
+    };
+    let (mine, pipe) = if owner.options.immediate {
+        (None, None)
+    } else {
+        let options = &owner.options;
+        // Side 0 (the socket) sends: SNDHWM; side 1 (the I/O thread): RCVHWM.
+        let (mine, theirs) = pipe_pair(
+            [
+                limit(options.sndhwm, options),
+                limit(options.rcvhwm, options),
+            ],
+            text,
+        );
+        mine.set_in_max_frame(options.maxmsgsize);
+        let pipe = ConnectPipe {
+            end: theirs,
+            socket_pipe,
+            announced: false,
+            subscriptions: BTreeSet::new(),
+        };
+        (Some(mine), Some(pipe))
+    };
+    io.request(Request::Connect(Box::new(Connect {
+        owner,
+        target,
+        endpoint: text.to_owned(),
+        pipe,
+    })));
+    Ok(mine)
+}
+
+/// The endpoint as `bind` reported it, for an unbind given the endpoint
+/// as written (`tcp://localhost:5555` → `tcp://127.0.0.1:5555`); `None`
+/// where that cannot be known (`:*`, ipc).
+pub(crate) fn bound_form(endpoint: Endpoint<'_>, ipv6: bool) -> Option<String> {
+    match endpoint {
+        Endpoint::Tcp(address) => address::resolve_tcp(address, Role::Bind, ipv6)
+            .ok()
+            .filter(|addr| addr.port() != 0)
+            .map(address::tcp_endpoint),
+        _ => None,
+    }
+}
+
+/// Closes the socket's listener on `endpoint` (as bound).
+pub(crate) fn unbind(io: &IoThread, socket: u64, endpoint: &str) {
+    io.request(Request::Unbind {
+        socket,
+        endpoint: endpoint.to_owned(),
+    });
+}
+
+/// Stops the socket's connects to `endpoint`.
+pub(crate) fn disconnect(io: &IoThread, socket: u64, endpoint: &str) {
+    io.request(Request::Disconnect {
+        socket,
+        endpoint: endpoint.to_owned(),
+    });
+}
+
+/// The socket is closing.
+pub(crate) fn close(io: &IoThread, owner: &Owner) {
+    io.request(Request::CloseSocket {
+        socket: owner.socket,
+        mailbox: owner.mailbox.clone(),
+        linger: owner.options.linger,
+    });
+}
