@@ -75,12 +75,12 @@ pub fn version() -> (i32, i32, i32) {
 }
 
 /// Whether a capability is available, as `zmq_has`: answers truthfully for
-/// zactor. No transport beyond inproc and no security mechanism yet, so every
-/// capability libzmq can report (ipc, pgm, tipc, norm, curve, gssapi, draft)
-/// is `Some(false)`, as is any unknown name (zmq 0.10 never returns `None`).
+/// zactor. `ipc` is there (Unix domain sockets); no multicast or other
+/// transport (pgm, tipc, norm) and no security mechanism (curve, gssapi)
+/// yet, nor draft APIs: `Some(false)`, as for any unknown name (zmq 0.10
+/// never returns `None`).
 pub fn has(capability: &str) -> Option<bool> {
-    let _ = capability;
-    Some(false)
+    Some(cfg!(unix) && capability == "ipc")
 }
 
 /// Internals for the loom models in `loom-tests/`; not part of the API.
