@@ -13,7 +13,7 @@
 //! says why: the same lines, with no descriptor to manage.
 //!
 //! An optional argument (other than the flag) overrides the endpoint (the integration
-//! test binds inproc until zactor's tcp transport lands). Once it is ready
+//! test binds inproc, so that parallel tests need no port). Once it is ready
 //! it says so on stderr, so a test knows when to send the signal; stdout
 //! carries exactly the guide's lines.
 

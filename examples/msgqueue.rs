@@ -1,11 +1,10 @@
 //! Simple message queuing broker, the guide's `msgqueue` (chapter 2): the
 //! request-reply broker (`rrbroker`) with the built-in QUEUE device,
-//! `zmq::proxy` between a ROUTER for clients on tcp://*:5559 and a DEALER
-//! for services on tcp://*:5560.
+//! `zmq::proxy` between a ROUTER for clients on tcp://*:5559 and a DEALER for
+//! services on tcp://*:5560.
 //!
-//! Run with `rrclient` and `rrworker`. The tcp transport is not there yet:
-//! until it is, `main` prints the error (protocol not supported) and exits
-//! with status 1; `tests/guide_examples.rs` runs the same code over inproc.
+//! Run with `rrclient` and `rrworker`. The guide's tcp endpoints work;
+//! `tests/guide_examples.rs` also runs the same code over inproc, end to end.
 
 use std::process;
 

@@ -1,11 +1,10 @@
-//! Reading from multiple sockets, the wrong way (the guide's msreader):
-//! a busy loop over non-blocking receives, sleeping 1 ms when idle.
+//! Reading from multiple sockets, the wrong way (the guide's msreader): a busy
+//! loop over non-blocking receives, sleeping 1 ms when idle.
 //!
-//! It connects a PULL to the task ventilator on tcp://localhost:5557 and a
-//! SUB to the weather server on tcp://localhost:5556 (filter "10001 ").
-//! Until zactor's tcp transport lands, `main` fails at connect with
-//! "Protocol not supported"; the integration test `tests/guide_polling.rs`
-//! runs the same loop over inproc.
+//! It connects a PULL to the task ventilator on tcp://localhost:5557 and a SUB
+//! to the weather server on tcp://localhost:5556 (filter "10001 "). The
+//! guide's tcp endpoints work; `tests/guide_polling.rs` also runs the same
+//! code over inproc, end to end.
 
 use std::time::Duration;
 

@@ -1,13 +1,12 @@
 //! Multithreaded Hello World server, the guide's `mtserver` (chapter 2): a
 //! ROUTER for clients on tcp://*:5555, a DEALER for workers on
-//! inproc://workers, five worker threads with a REP socket each, and the
-//! QUEUE proxy between the two. Each worker prints the request, "works" for a
-//! second and replies "World".
+//! inproc://workers, five worker threads with a REP socket each, and the QUEUE
+//! proxy between the two. Each worker prints the request, "works" for a second
+//! and replies "World".
 //!
-//! Clients: `rrclient` pointed at port 5555. The tcp transport is not there
-//! yet: until it is, `main` prints the error (protocol not supported) and
-//! exits with status 1; `tests/guide_examples.rs` runs the same code over
-//! inproc. `worker_pool` is the actor-based way to build this server.
+//! Clients: `rrclient` pointed at port 5555. The guide's tcp endpoints work;
+//! `tests/guide_examples.rs` also runs the same code over inproc, end to end.
+//! `worker_pool` is the actor-based way to build this server.
 
 use std::io::{self, Write};
 use std::process;

@@ -1,12 +1,10 @@
 //! Simple request-reply broker, the guide's `rrbroker` (chapter 2): a ROUTER
 //! for clients on tcp://*:5559, a DEALER for services on tcp://*:5560, and a
-//! `zmq::poll` loop that shuttles whole messages (every frame, multipart
-//! safe) between them. `msgqueue` is the same broker with the built-in
-//! proxy.
+//! `zmq::poll` loop that shuttles whole messages (every frame, multipart safe)
+//! between them. `msgqueue` is the same broker with the built-in proxy.
 //!
-//! Run with `rrclient` and `rrworker`. The tcp transport is not there yet:
-//! until it is, `main` prints the error (protocol not supported) and exits
-//! with status 1; `tests/guide_examples.rs` runs the same code over inproc.
+//! Run with `rrclient` and `rrworker`. The guide's tcp endpoints work;
+//! `tests/guide_examples.rs` also runs the same code over inproc, end to end.
 
 use std::process;
 

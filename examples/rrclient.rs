@@ -1,11 +1,10 @@
 //! Request-reply client, the guide's `rrclient` (chapter 2): connects a REQ
-//! socket to the broker's frontend on tcp://localhost:5559, sends "Hello"
-//! ten times and prints each reply.
+//! socket to the broker's frontend on tcp://localhost:5559, sends "Hello" ten
+//! times and prints each reply.
 //!
-//! Run with `rrbroker` (or `msgqueue`) and `rrworker`. The tcp transport is
-//! not there yet: until it is, `main` prints the error (protocol not
-//! supported) and exits with status 1; `tests/guide_examples.rs` runs the
-//! same code over inproc.
+//! Run with `rrbroker` (or `msgqueue`) and `rrworker`. The guide's tcp
+//! endpoints work; `tests/guide_examples.rs` also runs the same code over
+//! inproc, end to end.
 
 use std::io::{self, Write};
 use std::process;

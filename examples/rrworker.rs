@@ -2,10 +2,9 @@
 //! socket to the broker's backend on tcp://localhost:5560, prints each
 //! request, "works" for a second and replies "World".
 //!
-//! Run with `rrbroker` (or `msgqueue`) and `rrclient`. The tcp transport is
-//! not there yet: until it is, `main` prints the error (protocol not
-//! supported) and exits with status 1; `tests/guide_examples.rs` runs the
-//! same code over inproc.
+//! Run with `rrbroker` (or `msgqueue`) and `rrclient`. The guide's tcp
+//! endpoints work; `tests/guide_examples.rs` also runs the same code over
+//! inproc, end to end.
 
 use std::io::{self, Write};
 use std::process;

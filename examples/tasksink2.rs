@@ -1,11 +1,10 @@
-//! Parallel task sink with kill signaling, the guide's `tasksink2`
-//! (chapter 2): collects the batch's results (PULL bound on tcp://*:5558),
-//! printing progress, prints the elapsed time, then broadcasts KILL to the
-//! workers (PUB bound on tcp://*:5559).
+//! Parallel task sink with kill signaling, the guide's `tasksink2` (chapter
+//! 2): collects the batch's results (PULL bound on tcp://*:5558), printing
+//! progress, prints the elapsed time, then broadcasts KILL to the workers (PUB
+//! bound on tcp://*:5559).
 //!
-//! Run with `taskvent` and `taskwork2`. The tcp transport is not there yet:
-//! until it is, `main` prints the error (protocol not supported) and exits
-//! with status 1; `tests/guide_examples.rs` runs the same code over inproc.
+//! Run with `taskvent` and `taskwork2`. The guide's tcp endpoints work;
+//! `tests/guide_examples.rs` also runs the same code over inproc, end to end.
 
 use std::io::{self, Write};
 use std::process;

@@ -1,12 +1,11 @@
 //! Task ventilator, the guide's `taskvent` (chapter 1), the one `taskwork2`
 //! and `tasksink2` work with: binds a PUSH socket on tcp://*:5557, waits for
 //! Enter once the workers are up, signals the start of the batch to the sink
-//! on tcp://localhost:5558, then sends 100 tasks, each a random workload of
-//! 1 to 100 ms, and prints the total expected cost.
+//! on tcp://localhost:5558, then sends 100 tasks, each a random workload of 1
+//! to 100 ms, and prints the total expected cost.
 //!
-//! The tcp transport is not there yet: until it is, `main` prints the error
-//! (protocol not supported) and exits with status 1;
-//! `tests/guide_examples.rs` runs the same code over inproc.
+//! The guide's tcp endpoints work; `tests/guide_examples.rs` also runs the
+//! same code over inproc, end to end.
 
 use std::io::{self, BufRead, Write};
 use std::process;

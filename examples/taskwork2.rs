@@ -1,12 +1,11 @@
-//! Parallel task worker with kill signaling, the guide's `taskwork2`
-//! (chapter 2): takes tasks from the ventilator (PULL from
-//! tcp://localhost:5557), "works" for each task's workload in ms, reports to
-//! the sink (PUSH to tcp://localhost:5558), and stops when the sink
-//! broadcasts KILL (SUB to tcp://localhost:5559). It polls both sockets.
+//! Parallel task worker with kill signaling, the guide's `taskwork2` (chapter
+//! 2): takes tasks from the ventilator (PULL from tcp://localhost:5557),
+//! "works" for each task's workload in ms, reports to the sink (PUSH to
+//! tcp://localhost:5558), and stops when the sink broadcasts KILL (SUB to
+//! tcp://localhost:5559). It polls both sockets.
 //!
-//! Run with `taskvent` and `tasksink2`. The tcp transport is not there yet:
-//! until it is, `main` prints the error (protocol not supported) and exits
-//! with status 1; `tests/guide_examples.rs` runs the same code over inproc.
+//! Run with `taskvent` and `tasksink2`. The guide's tcp endpoints work;
+//! `tests/guide_examples.rs` also runs the same code over inproc, end to end.
 
 use std::io::{self, Write};
 use std::process;

@@ -1,15 +1,14 @@
 //! Weather update proxy, the guide's `wuproxy` (chapter 2): subscribes to
-//! everything from the weather server (tcp://192.168.55.210:5556, the
-//! internal network) and republishes it on tcp://10.1.1.0:8100 (the external
-//! one), frame by frame with `SNDMORE` kept, so it is multipart safe.
+//! everything from the weather server (tcp://192.168.55.210:5556, the internal
+//! network) and republishes it on tcp://10.1.1.0:8100 (the external one),
+//! frame by frame with `SNDMORE` kept, so it is multipart safe.
 //!
 //! This is the chapter's SUB/PUB device, which subscribes to everything
 //! upstream. The built-in FORWARDER, `zmq::device::forwarder` over XSUB/XPUB,
 //! carries subscribers' subscriptions upstream instead.
 //!
-//! The tcp transport is not there yet: until it is, `main` prints the error
-//! (protocol not supported) and exits with status 1;
-//! `tests/guide_examples.rs` runs the same code over inproc.
+//! The guide's tcp endpoints work; `tests/guide_examples.rs` also runs the
+//! same code over inproc, end to end.
 
 use std::process;
 
