@@ -153,22 +153,37 @@ fn a_nonstop_loop_keeps_running_through_signals() {
     signal::reset();
 }
 
+/// Runs `call` on its own thread against a bound PULL whose only peer stays
+/// silent, and returns its result once pretend signals have interrupted it.
+/// `call` gets the socket and `ready`, to call just before it blocks.
+fn interrupt_blocked<T: Send + 'static>(
+    name: &str,
+    call: impl FnOnce(zmq::Socket, &dyn Fn()) -> T + Send + 'static,
+) -> T {
+    let ctx = zmq::Context::new();
+    let pull = bound(&ctx, zmq::PULL, &endpoint(name));
+    let _push = connected(&ctx, zmq::PUSH, &endpoint(name));
+    let (finished, done) = mpsc::channel();
+    let (about_to_block, blocking) = mpsc::channel();
+    let caller = thread::spawn(move || {
+        let ready = || about_to_block.send(()).unwrap();
+        finished.send(call(pull, &ready)).unwrap();
+    });
+    blocking.recv().unwrap();
+    let result = raise_until(&done);
+    caller.join().unwrap();
+    result
+}
+
 #[test]
 fn a_blocking_recv_returns_eintr() {
     let _serial = serial();
     bounded(|| {
-        let ctx = zmq::Context::new();
-        let pull = bound(&ctx, zmq::PULL, &endpoint("reactor-signal-recv"));
-        let _push = connected(&ctx, zmq::PUSH, &endpoint("reactor-signal-recv"));
-        let (finished, done) = mpsc::channel();
-        let (about_to_block, blocking) = mpsc::channel();
-        let receiver = thread::spawn(move || {
-            about_to_block.send(()).unwrap();
-            finished.send(pull.recv_bytes(0)).unwrap();
+        let result = interrupt_blocked("reactor-signal-recv", |pull, ready| {
+            ready();
+            pull.recv_bytes(0)
         });
-        blocking.recv().unwrap();
-        assert_eq!(raise_until(&done), Err(zmq::Error::EINTR));
-        receiver.join().unwrap();
+        assert_eq!(result, Err(zmq::Error::EINTR));
     });
     signal::reset();
 }
@@ -177,19 +192,12 @@ fn a_blocking_recv_returns_eintr() {
 fn zmq_poll_returns_eintr() {
     let _serial = serial();
     bounded(|| {
-        let ctx = zmq::Context::new();
-        let pull = bound(&ctx, zmq::PULL, &endpoint("reactor-signal-poll"));
-        let _push = connected(&ctx, zmq::PUSH, &endpoint("reactor-signal-poll"));
-        let (finished, done) = mpsc::channel();
-        let (about_to_block, blocking) = mpsc::channel();
-        let poller = thread::spawn(move || {
+        let result = interrupt_blocked("reactor-signal-poll", |pull, ready| {
             let mut items = [pull.as_poll_item(zmq::POLLIN)];
-            about_to_block.send(()).unwrap();
-            finished.send(zmq::poll(&mut items, -1)).unwrap();
+            ready();
+            zmq::poll(&mut items, -1)
         });
-        blocking.recv().unwrap();
-        assert_eq!(raise_until(&done), Err(zmq::Error::EINTR));
-        poller.join().unwrap();
+        assert_eq!(result, Err(zmq::Error::EINTR));
     });
     signal::reset();
 }
@@ -198,32 +206,24 @@ fn zmq_poll_returns_eintr() {
 fn poller_wait_returns_eintr_with_sockets_and_with_descriptors_only() {
     let _serial = serial();
     bounded(|| {
-        let ctx = zmq::Context::new();
-        let pull = bound(&ctx, zmq::PULL, &endpoint("reactor-signal-poller"));
-        let _push = connected(&ctx, zmq::PUSH, &endpoint("reactor-signal-poller"));
-        let (finished, done) = mpsc::channel();
-        let (about_to_block, blocking) = mpsc::channel();
-        let waiter = thread::spawn(move || {
-            let mut events = Vec::new();
+        let result = interrupt_blocked("reactor-signal-poller", |pull, ready| {
             let mut poller = zmq::Poller::new();
             poller.add(&pull, zmq::POLLIN, 0).unwrap();
-            about_to_block.send(()).unwrap();
-            finished.send(poller.wait(&mut events, -1)).unwrap();
-            drop(poller);
-
-            // Descriptors only: nothing but the signal module can wake it.
+            ready();
+            poller.wait(&mut Vec::new(), -1)
+        });
+        assert_eq!(result, Err(zmq::Error::EINTR), "sockets");
+        // Descriptors only: nothing but the signal module can wake it.
+        signal::reset();
+        let result = interrupt_blocked("reactor-signal-poller-fd", |_pull, ready| {
             let (_writer, reader) = std::os::unix::net::UnixStream::pair().unwrap();
             let fd = std::os::unix::io::AsRawFd::as_raw_fd(&reader);
             let mut poller = zmq::Poller::new();
             poller.add_fd(fd, zmq::POLLIN, 1).unwrap();
-            about_to_block.send(()).unwrap();
-            finished.send(poller.wait(&mut events, -1)).unwrap();
+            ready();
+            poller.wait(&mut Vec::new(), -1)
         });
-        blocking.recv().unwrap();
-        assert_eq!(raise_until(&done), Err(zmq::Error::EINTR), "sockets");
-        blocking.recv().unwrap();
-        assert_eq!(raise_until(&done), Err(zmq::Error::EINTR), "descriptors");
-        waiter.join().unwrap();
+        assert_eq!(result, Err(zmq::Error::EINTR), "descriptors");
     });
     signal::reset();
 }

@@ -97,6 +97,25 @@ const WARM_UP_ROUND_TRIPS: u32 = 1000;
 
 type RoundTrips = Vec<Duration>;
 
+/// Round trips of `one`: `WARM_UP_ROUND_TRIPS` untimed, then timed ones
+/// until `duration` (counted from the start) has passed.
+fn time_round_trips(duration: Duration, mut one: impl FnMut()) -> RoundTrips {
+    let mut samples = RoundTrips::with_capacity(1 << 16);
+    let until = Instant::now() + duration;
+    for _ in 0..WARM_UP_ROUND_TRIPS {
+        one();
+    }
+    loop {
+        let sent = Instant::now();
+        one();
+        let now = Instant::now();
+        samples.push(now - sent);
+        if now >= until {
+            return samples;
+        }
+    }
+}
+
 /// Fan-out messages: 64 bytes; the first says what they are.
 const PROBE: u8 = 0;
 const DATA: u8 = 1;
@@ -762,11 +781,11 @@ const POLLER_MEMBERS: [usize; 3] = [1, 100, 1000];
 /// runs `zmq::poll` over as many items instead).
 mod zactor_poller {
     use std::thread;
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     use zactor as zmq;
 
-    use super::{pin, unique_endpoint, Placement, RoundTrips, PING, STOP};
+    use super::{pin, time_round_trips, unique_endpoint, Placement, RoundTrips, PING, STOP};
 
     /// `poll_round_trip` with the echo side waiting in a `Poller` that
     /// holds `idle` idle sockets besides the busy one.
@@ -810,24 +829,11 @@ mod zactor_poller {
             let mut poller = zmq::Poller::new();
             poller.add(&client, zmq::POLLIN, 0).expect("add");
             let mut events = Vec::new();
-            let mut samples = RoundTrips::with_capacity(1 << 16);
-            let until = Instant::now() + duration;
-            let mut warm_up = super::WARM_UP_ROUND_TRIPS;
-            loop {
-                let sent = Instant::now();
+            let samples = time_round_trips(duration, || {
                 client.send(&[PING][..], 0).expect("send");
                 poller.wait(&mut events, -1).expect("wait");
                 client.recv_msg(0).expect("recv");
-                let now = Instant::now();
-                if warm_up > 0 {
-                    warm_up -= 1;
-                } else {
-                    samples.push(now - sent);
-                    if now >= until {
-                        break;
-                    }
-                }
-            }
+            });
             client.send(&[STOP][..], 0).expect("send");
             client.recv_msg(0).expect("recv");
             drop(poller);

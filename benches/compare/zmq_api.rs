@@ -9,7 +9,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::{
-    fan_out_kind, fan_out_msg, pin, unique_endpoint, Body, FanOut, Placement, RoundTrips, END,
+    fan_out_kind, fan_out_msg, pin, time_round_trips, unique_endpoint, Body, FanOut, Placement, RoundTrips, END,
     PING, PROBE, STOP,
 };
 
@@ -86,23 +86,10 @@ pub fn pair_round_trip(duration: Duration, placement: Placement) -> RoundTrips {
     });
     let timed = thread::spawn(move || {
         pin(placement.core(true));
-        let mut samples = RoundTrips::with_capacity(1 << 16);
-        let until = Instant::now() + duration;
-        let mut warm_up = super::WARM_UP_ROUND_TRIPS;
-        loop {
-            let sent = Instant::now();
+        let samples = time_round_trips(duration, || {
             client.send(&[PING][..], 0).expect("send");
             client.recv_msg(0).expect("recv");
-            let now = Instant::now();
-            if warm_up > 0 {
-                warm_up -= 1;
-            } else {
-                samples.push(now - sent);
-                if now >= until {
-                    break;
-                }
-            }
-        }
+        });
         client.send(&[STOP][..], 0).expect("send");
         client.recv_msg(0).expect("recv");
         samples
@@ -227,25 +214,12 @@ pub fn poll_round_trip(idle: usize, duration: Duration, placement: Placement) ->
     });
     let timed = thread::spawn(move || {
         pin(placement.core(true));
-        let mut samples = RoundTrips::with_capacity(1 << 16);
-        let until = Instant::now() + duration;
-        let mut warm_up = super::WARM_UP_ROUND_TRIPS;
-        loop {
-            let sent = Instant::now();
+        let samples = time_round_trips(duration, || {
             client.send(&[PING][..], 0).expect("send");
             let mut items = [client.as_poll_item(zmq::POLLIN)];
             zmq::poll(&mut items, -1).expect("poll");
             client.recv_msg(0).expect("recv");
-            let now = Instant::now();
-            if warm_up > 0 {
-                warm_up -= 1;
-            } else {
-                samples.push(now - sent);
-                if now >= until {
-                    break;
-                }
-            }
-        }
+        });
         client.send(&[STOP][..], 0).expect("send");
         client.recv_msg(0).expect("recv");
         samples

@@ -307,21 +307,12 @@ impl Actor {
     /// Receives a message part as a string; `Err(bytes)` inside when it is
     /// not UTF-8.
     pub fn recv_string(&self, flags: i32) -> Result<std::result::Result<String, Vec<u8>>> {
-        self.recv_bytes(flags)
-            .map(|bytes| String::from_utf8(bytes).map_err(|e| e.into_bytes()))
+        self.recv_bytes(flags).map(crate::socket::utf8_or_bytes)
     }
 
     /// Receives every part of a message.
     pub fn recv_multipart(&self, flags: i32) -> Result<Vec<Vec<u8>>> {
-        let mut parts = Vec::new();
-        loop {
-            let msg = self.recv_msg(flags)?;
-            let more = msg.get_more();
-            parts.push(msg.to_vec());
-            if !more {
-                return Ok(parts);
-            }
-        }
+        crate::socket::collect_multipart(|| self.recv_msg(flags))
     }
 
     /// Whether the last part received has more parts after it.

@@ -126,17 +126,26 @@ fn run(pipe: &Socket, ctx: &Context) -> Result<()> {
     pipe.signal(0)?;
     let mut state = State::default();
     loop {
-        let forwarding = !state.paused && state.frontend.is_some() && state.backend.is_some();
-        let mut items = vec![pipe.as_poll_item(POLLIN)];
-        if forwarding {
-            if let (Some(front), Some(back)) = (&state.frontend, &state.backend) {
-                items.push(front.as_poll_item(POLLIN));
-                items.push(back.as_poll_item(POLLIN));
+        // [pipe, frontend, backend]: readiness per item, no allocation.
+        let mut readable = [false; 3];
+        match (&state.frontend, &state.backend) {
+            (Some(front), Some(back)) if !state.paused => {
+                let mut items = [
+                    pipe.as_poll_item(POLLIN),
+                    front.as_poll_item(POLLIN),
+                    back.as_poll_item(POLLIN),
+                ];
+                poll(&mut items, -1)?;
+                for (ready, item) in readable.iter_mut().zip(&items) {
+                    *ready = item.is_readable();
+                }
+            }
+            _ => {
+                let mut items = [pipe.as_poll_item(POLLIN)];
+                poll(&mut items, -1)?;
+                readable[0] = items[0].is_readable();
             }
         }
-        poll(&mut items, -1)?;
-        let readable: Vec<bool> = items.iter().map(|item| item.is_readable()).collect();
-        drop(items);
         if readable[0] {
             let command = pipe.recv_multipart(0)?;
             if command.first().map(Vec::as_slice) == Some(TERM.as_bytes()) {
@@ -149,10 +158,10 @@ fn run(pipe: &Socket, ctx: &Context) -> Result<()> {
             continue;
         }
         if let (Some(front), Some(back)) = (&state.frontend, &state.backend) {
-            if readable.get(1) == Some(&true) {
+            if readable[1] {
                 forward(front, back, state.capture.as_ref())?;
             }
-            if readable.get(2) == Some(&true) {
+            if readable[2] {
                 forward(back, front, state.capture.as_ref())?;
             }
         }

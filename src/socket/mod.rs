@@ -63,6 +63,25 @@ where
     }
 }
 
+/// The parts of one message, received one by one with `next` (a socket's
+/// or an actor's `recv_msg`) until a part without MORE.
+pub(crate) fn collect_multipart(mut next: impl FnMut() -> Result<Message>) -> Result<Vec<Vec<u8>>> {
+    let mut parts = Vec::new();
+    loop {
+        let msg = next()?;
+        let more = msg.get_more();
+        parts.push(msg.to_vec());
+        if !more {
+            return Ok(parts);
+        }
+    }
+}
+
+/// `recv_string`'s answer: the text, or the bytes when they are not UTF-8.
+pub(crate) fn utf8_or_bytes(bytes: Vec<u8>) -> std::result::Result<String, Vec<u8>> {
+    String::from_utf8(bytes).map_err(|e| e.into_bytes())
+}
+
 /// A ZeroMQ socket.
 pub struct Socket {
     core: RefCell<Core>,
@@ -252,21 +271,12 @@ impl Socket {
     /// Receives a message part as a string; `Err(bytes)` inside when it is
     /// not UTF-8.
     pub fn recv_string(&self, flags: i32) -> Result<std::result::Result<String, Vec<u8>>> {
-        self.recv_bytes(flags)
-            .map(|bytes| String::from_utf8(bytes).map_err(|e| e.into_bytes()))
+        self.recv_bytes(flags).map(utf8_or_bytes)
     }
 
     /// Receives every part of a message.
     pub fn recv_multipart(&self, flags: i32) -> Result<Vec<Vec<u8>>> {
-        let mut parts = Vec::new();
-        loop {
-            let msg = self.recv_msg(flags)?;
-            let more = msg.get_more();
-            parts.push(msg.to_vec());
-            if !more {
-                return Ok(parts);
-            }
-        }
+        collect_multipart(|| self.recv_msg(flags))
     }
 
     /// The socket's type.
