@@ -478,10 +478,9 @@ fn signal_and_wait_on_plain_sockets() {
         a.set_rcvtimeo(5).unwrap();
         assert_eq!(a.wait().unwrap_err(), zmq::Error::EAGAIN);
         drop(actor);
-        let waiter = thread::spawn(move || {
-            a.set_rcvtimeo(-1).unwrap();
-            a.wait()
-        });
+        // Set before the destroyer starts: after it, every call is ETERM.
+        a.set_rcvtimeo(-1).unwrap();
+        let waiter = thread::spawn(move || a.wait());
         let mut ctx2 = ctx.clone();
         let destroyer = thread::spawn(move || ctx2.destroy());
         assert_eq!(waiter.join().unwrap().unwrap_err(), zmq::Error::ETERM);
