@@ -25,6 +25,16 @@ pub(crate) const MAX_CREDIT_BATCH: u64 = 1024;
 /// microseconds is far cheaper to wait for than to be woken by.
 pub(crate) const SPIN_BEFORE_PARK: std::time::Duration = std::time::Duration::from_micros(50);
 
+/// How long the I/O thread keeps polling (without blocking) after a pass
+/// that did work. Its sockets' next messages then need no wake-up command,
+/// and it is not parked when a reply comes in; as for `SPIN_BEFORE_PARK`,
+/// the 30 µs of a cross-vCPU wake-up set the scale.
+pub(crate) const IO_SPIN_BEFORE_BLOCK: std::time::Duration = std::time::Duration::from_micros(50);
+
+/// While the I/O thread spins, how often it runs its timers (heartbeats,
+/// reconnects): the spin may go on as long as traffic does.
+pub(crate) const IO_SPIN_TIMER_CHECK: std::time::Duration = std::time::Duration::from_millis(1);
+
 /// Spin rounds per `yield_now` while spinning: a yield costs a syscall, but
 /// only a yield lets a peer on the same core run before our slice ends.
 pub(crate) const SPINS_PER_YIELD: u32 = 4;

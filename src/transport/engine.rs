@@ -143,6 +143,10 @@ pub(crate) struct Engine {
     /// When to give up regardless: the end of LINGER after the socket
     /// closed, or CONNECT_TIMEOUT while a TCP connect is in progress.
     give_up_at: Option<Instant>,
+    /// The I/O thread is spinning on this engine: reading an empty pipe
+    /// leaves it awake, so the socket's next flush costs no `ActivateRead`
+    /// command; the thread calls [`Engine::settle`] before it blocks.
+    spinning: bool,
 }
 
 #[derive(Debug)]
@@ -207,6 +211,7 @@ impl Engine {
             next_ping: None,
             dead_at: None,
             give_up_at,
+            spinning: false,
         }
     }
 
@@ -294,6 +299,38 @@ impl Engine {
     /// accepted connection past its handshake).
     pub(crate) fn has_pipe(&self) -> bool {
         self.pipe.is_some()
+    }
+
+    /// Puts the engine in spinning mode (see `spinning`); the I/O thread
+    /// then polls it with [`Engine::poll_pipe`] and ends the mode with
+    /// [`Engine::settle`].
+    pub(crate) fn spin(&mut self) {
+        self.spinning = true;
+    }
+
+    /// While spinning: moves what the socket queued since the last look, if
+    /// anything (true), without marking the pipe asleep.
+    pub(crate) fn poll_pipe(&mut self) -> Result<bool, Closed> {
+        let ready = self.pipe.as_ref().is_some_and(PipeEnd::peek_ready);
+        if ready && self.conn.is_ready() && !self.connecting {
+            self.push_out()?;
+        }
+        Ok(ready)
+    }
+
+    /// Ends spinning mode: one more look at the pipe that marks it asleep
+    /// when empty, so that from now on the socket's flush wakes the thread.
+    /// True when it found (and moved) something after all.
+    pub(crate) fn settle(&mut self) -> Result<bool, Closed> {
+        self.spinning = false;
+        let ready = match &mut self.pipe {
+            Some(pipe) => pipe.check_read(),
+            None => false,
+        };
+        if ready && self.conn.is_ready() && !self.connecting {
+            self.push_out()?;
+        }
+        Ok(ready)
     }
 
     /// Ends the engine: takes back a half-written inbound message and
@@ -529,6 +566,9 @@ impl Engine {
         // a connection that dies leaves the pipe at a message boundary for
         // the next one.
         while self.conn.encoder().len() < OUT_BATCH || self.out_more {
+            if self.spinning && !self.out_more && !pipe.peek_ready() && !pipe.peer_closed() {
+                break; // leave the pipe awake: `settle` marks it later
+            }
             let Some(frame) = pipe.read() else {
                 if pipe.peer_closed() {
                     self.closing = true;
