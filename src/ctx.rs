@@ -16,7 +16,7 @@ use crate::socket::Socket;
 use crate::socket_type::SocketType;
 use crate::sync::{Arc, AtomicBool, Condvar, Mutex, Ordering};
 use crate::transport::inproc::InprocEndpoint;
-use crate::transport::network::IoThread;
+use crate::transport::network::IoThreads;
 
 /// A ZeroMQ context: sockets made from one context can talk over inproc.
 ///
@@ -49,8 +49,9 @@ pub(crate) struct CtxState {
     sockets: HashMap<u64, Arc<Mailbox>>,
     next_socket_id: u64,
     io_threads: i32,
-    /// The I/O thread of `tcp://` and `ipc://`, started on first use.
-    io: Option<Arc<IoThread>>,
+    /// The I/O threads of `tcp://` and `ipc://`, started on first use
+    /// (`io_threads` of them; later changes of the count do not apply).
+    io: Option<Arc<IoThreads>>,
 }
 
 impl Default for Context {
@@ -107,12 +108,15 @@ impl Context {
         Ok(())
     }
 
-    /// The number of I/O threads (kept for API compatibility; inproc uses none).
+    /// The number of I/O threads for `tcp://` and `ipc://` (inproc uses
+    /// none). They start at the first network bind or connect.
     pub fn get_io_threads(&self) -> Result<i32> {
         Ok(lock(&self.inner.state).io_threads)
     }
 
-    /// Sets the number of I/O threads for transports that use them.
+    /// Sets the number of I/O threads (default 1), before the first network
+    /// bind or connect; 0 leaves the context inproc-only (a network
+    /// endpoint then fails with `EMTHREAD`, as in libzmq).
     pub fn set_io_threads(&self, value: i32) -> Result<()> {
         if value < 0 {
             return Err(Error::EINVAL);
@@ -198,7 +202,7 @@ impl CtxInner {
     }
 
     /// The I/O thread, started on first use; `ETERM` once terminated.
-    pub(crate) fn io_thread(&self) -> Result<Arc<IoThread>> {
+    pub(crate) fn io_thread(&self) -> Result<Arc<IoThreads>> {
         let mut state = lock(&self.state);
         if self.is_terminated() {
             return Err(Error::ETERM);
@@ -206,7 +210,8 @@ impl CtxInner {
         if let Some(io) = &state.io {
             return Ok(io.clone());
         }
-        let io = Arc::new(IoThread::start()?);
+        let count = usize::try_from(state.io_threads).unwrap_or(1);
+        let io = Arc::new(IoThreads::start(count)?);
         state.io = Some(io.clone());
         Ok(io)
     }

@@ -26,7 +26,7 @@ use crate::pipe::{PeerInfo, PipeEnd, PipeId};
 use crate::signaler::{deadline_after, Spinner};
 use crate::socket_type::SocketType;
 use crate::sync::Arc;
-use crate::transport::network::{self, IoThread};
+use crate::transport::network::{self, IoThreads};
 use crate::transport::{self, inproc, Endpoint};
 use options::Options;
 
@@ -118,7 +118,7 @@ pub(crate) struct Core {
     last_endpoint: String,
     rcvmore: bool,
     /// The context's I/O thread, once this socket used `tcp://` or `ipc://`.
-    io: Option<Arc<IoThread>>,
+    io: Option<Arc<IoThreads>>,
     /// The descriptor of `get_fd`, once asked for.
     #[cfg(unix)]
     ready_fd: Option<ready_fd::ReadyFd>,
@@ -395,7 +395,7 @@ impl Core {
     }
 
     /// The I/O thread, started if this is the context's first network use.
-    fn io(&mut self) -> Result<Arc<IoThread>> {
+    fn io(&mut self) -> Result<Arc<IoThreads>> {
         if let Some(io) = &self.io {
             return Ok(io.clone());
         }

@@ -23,9 +23,9 @@ use mio::{Events, Interest, Poll, Token, Waker};
 use super::engine::{pipe_id, token_of, Closed, ConnectPipe, Engine, Origin, Owner};
 use super::stream::{Listener, Stream};
 use crate::command::Command;
+use crate::config::{IO_SPIN_BEFORE_BLOCK, IO_SPIN_TIMER_CHECK, SPINS_PER_YIELD};
 use crate::error::{Error, Result};
 use crate::mailbox::Mailbox;
-use crate::config::{IO_SPIN_BEFORE_BLOCK, IO_SPIN_TIMER_CHECK, SPINS_PER_YIELD};
 use crate::signaler::{lock, Watcher};
 use crate::sync::{thread, Arc, AtomicBool, Mutex, Ordering};
 
@@ -57,8 +57,23 @@ pub(crate) enum Request {
         mailbox: Arc<Mailbox>,
         linger: i32,
     },
-    /// Close everything and end the thread.
+    /// Serve a connection another I/O thread accepted (connections are
+    /// spread over the context's I/O threads).
+    Adopt(Box<Adopt>),
+    /// How many connections the thread serves (for tests).
+    #[cfg(test)]
+    CountEngines(crossbeam_channel::Sender<usize>),
+    /// End the thread once the connections still flushing for closed
+    /// sockets are done (each within its LINGER); close everything else.
     Stop,
+}
+
+/// An accepted connection handed to another I/O thread.
+#[derive(Debug)]
+pub(crate) struct Adopt {
+    pub(crate) owner: Owner,
+    pub(crate) stream: Stream,
+    pub(crate) endpoint: String,
 }
 
 /// A bound listener for the I/O thread.
@@ -126,46 +141,76 @@ pub(crate) struct IoThread {
     last_error: Arc<Mutex<Option<String>>>,
 }
 
+/// How an I/O thread reaches another, to hand it an accepted connection.
+#[derive(Debug, Clone)]
+struct Peer {
+    requests: Sender<Request>,
+    waker: Arc<IoWaker>,
+}
+
 impl IoThread {
-    /// Starts the thread.
-    pub(crate) fn start() -> Result<IoThread> {
+    /// Starts `count` (at least one) I/O threads that share accepted
+    /// connections and one record of the last failure.
+    pub(crate) fn start_many(count: usize) -> Result<Vec<IoThread>> {
         let to_error = |e: std::io::Error| e.raw_os_error().map_or(Error::EMFILE, Error::from_raw);
-        let poll = Poll::new().map_err(to_error)?;
-        let waker = Waker::new(poll.registry(), WAKER).map_err(to_error)?;
-        let waker = Arc::new(IoWaker {
-            waker,
-            pending: AtomicBool::new(false),
-        });
-        let mailbox = Arc::new(Mailbox::new());
-        mailbox
-            .signal()
-            .watch(Box::new(MailboxWatcher(waker.clone())));
-        let (requests, inbox) = unbounded();
         let last_error = Arc::new(Mutex::new(None));
-        let reactor = Reactor {
-            last_error: last_error.clone(),
-            poll,
-            inbox,
-            waker: waker.clone(),
-            mailbox: mailbox.clone(),
-            next_token: 1,
-            listeners: HashMap::new(),
-            engines: HashMap::new(),
-            connecters: HashMap::new(),
-            handshakes: Vec::new(),
-            hot: Vec::new(),
-            stop: false,
-        };
-        let handle = thread::Builder::new()
-            .name("zactor-io".into())
-            .spawn(move || reactor.run())
-            .map_err(to_error)?;
-        Ok(IoThread {
-            requests,
-            waker,
-            thread: Mutex::new(Some(handle)),
-            last_error,
-        })
+        let mut reactors = Vec::new();
+        let mut peers = Vec::new();
+        for _ in 0..count.max(1) {
+            let poll = Poll::new().map_err(to_error)?;
+            let waker = Waker::new(poll.registry(), WAKER).map_err(to_error)?;
+            let waker = Arc::new(IoWaker {
+                waker,
+                pending: AtomicBool::new(false),
+            });
+            let mailbox = Arc::new(Mailbox::new());
+            mailbox
+                .signal()
+                .watch(Box::new(MailboxWatcher(waker.clone())));
+            let (requests, inbox) = unbounded();
+            peers.push(Peer { requests, waker });
+            reactors.push(Reactor {
+                last_error: last_error.clone(),
+                poll,
+                inbox,
+                waker: peers[peers.len() - 1].waker.clone(),
+                mailbox,
+                peers: Arc::new(Vec::new()),
+                me: reactors.len(),
+                next_peer: reactors.len(),
+                next_token: 1,
+                listeners: HashMap::new(),
+                engines: HashMap::new(),
+                connecters: HashMap::new(),
+                handshakes: Vec::new(),
+                hot: Vec::new(),
+                stopping: false,
+            });
+        }
+        let peers = Arc::new(peers);
+        let mut threads = Vec::new();
+        for mut reactor in reactors {
+            reactor.peers = peers.clone();
+            let me = &peers[reactor.me];
+            let handle = thread::Builder::new()
+                .name(format!("zactor-io-{}", reactor.me))
+                .spawn(move || reactor.run())
+                .map_err(to_error);
+            let handle = match handle {
+                Ok(handle) => handle,
+                Err(e) => {
+                    // The threads already started stop as `threads` drops.
+                    return Err(e);
+                }
+            };
+            threads.push(IoThread {
+                requests: me.requests.clone(),
+                waker: me.waker.clone(),
+                thread: Mutex::new(Some(handle)),
+                last_error: last_error.clone(),
+            });
+        }
+        Ok(threads)
     }
 
     /// Sends a request.
@@ -181,7 +226,9 @@ impl IoThread {
         lock(&self.last_error).clone()
     }
 
-    /// Stops the thread and waits for it; every connection closes.
+    /// Stops the thread and waits for it: connections still flushing for
+    /// closed sockets finish first, each within its LINGER (-1: until
+    /// done, as libzmq's `zmq_ctx_term`); every other connection closes.
     pub(crate) fn stop(&self) {
         self.request(Request::Stop);
         let handle = lock(&self.thread).take();
@@ -233,6 +280,11 @@ struct Reactor {
     inbox: Receiver<Request>,
     waker: Arc<IoWaker>,
     mailbox: Arc<Mailbox>,
+    /// Every I/O thread of the context, this one at `me`.
+    peers: Arc<Vec<Peer>>,
+    me: usize,
+    /// The thread the next accepted connection goes to (round robin).
+    next_peer: usize,
     next_token: usize,
     listeners: HashMap<Token, ListenerEntry>,
     engines: HashMap<Token, EngineEntry>,
@@ -242,7 +294,8 @@ struct Reactor {
     handshakes: Vec<(Instant, Token)>,
     /// The engines in spinning mode (see [`Reactor::run`]).
     hot: Vec<Token>,
-    stop: bool,
+    /// `Stop` came: end once no connection is left flushing.
+    stopping: bool,
 }
 
 /// An engine and the connecter it serves, if any.
@@ -269,7 +322,7 @@ impl Reactor {
         // While spinning: when the timers are next run.
         let mut timers_at = Instant::now();
         let mut rounds: u32 = 0;
-        while !self.stop {
+        while !(self.stopping && self.engines.is_empty()) {
             let timeout = if spin_until.is_some() {
                 Some(Duration::ZERO)
             } else {
@@ -330,6 +383,32 @@ impl Reactor {
                     thread::yield_now();
                 }
             }
+        }
+    }
+
+    /// `Stop`: listeners and connects go at once, and so do connections
+    /// with nothing to flush; those flushing for a closed socket stay until
+    /// done or until their LINGER runs out.
+    fn stop(&mut self) {
+        self.stopping = true;
+        self.listeners.clear();
+        let connecters: Vec<Token> = self.connecters.keys().copied().collect();
+        for token in connecters {
+            if let Some(connecter) = self.connecters.get_mut(&token) {
+                connecter.orphaned = true;
+                if connecter.engine.is_none() {
+                    self.drop_connecter(token);
+                }
+            }
+        }
+        let idle: Vec<Token> = self
+            .engines
+            .iter()
+            .filter(|(_, e)| !e.engine.has_pipe() || !e.engine.is_ready())
+            .map(|(t, _)| *t)
+            .collect();
+        for token in idle {
+            self.engine_closed(token, Closed::SocketGone);
         }
     }
 
@@ -510,7 +589,19 @@ impl Reactor {
                     }
                 }
             }
-            Request::Stop => self.stop = true,
+            Request::Adopt(adopt) => {
+                let Adopt {
+                    owner,
+                    stream,
+                    endpoint,
+                } = *adopt;
+                self.add_accepted(owner, stream, endpoint);
+            }
+            #[cfg(test)]
+            Request::CountEngines(reply) => {
+                let _ = reply.send(self.engines.len());
+            }
+            Request::Stop => self.stop(),
         }
     }
 
@@ -557,18 +648,39 @@ impl Reactor {
             };
             let owner = entry.owner.clone();
             let endpoint = entry.endpoint.clone();
-            let engine_token = self.token();
-            let engine = Engine::new(
-                stream,
-                engine_token,
-                owner,
-                endpoint,
-                self.mailbox.clone(),
-                Origin::Accepted,
-                false,
-            );
-            self.add_engine(engine_token, engine, None);
+            let target = self.next_peer % self.peers.len();
+            self.next_peer = self.next_peer.wrapping_add(1);
+            if target == self.me {
+                self.add_accepted(owner, stream, endpoint);
+            } else {
+                let peer = &self.peers[target];
+                // Fails only once that thread has ended (context stopped).
+                let _ = peer.requests.send(Request::Adopt(Box::new(Adopt {
+                    owner,
+                    stream,
+                    endpoint,
+                })));
+                peer.waker.wake();
+            }
         }
+    }
+
+    /// Serves an accepted connection.
+    fn add_accepted(&mut self, owner: Owner, stream: Stream, endpoint: String) {
+        if self.stopping {
+            return;
+        }
+        let engine_token = self.token();
+        let engine = Engine::new(
+            stream,
+            engine_token,
+            owner,
+            endpoint,
+            self.mailbox.clone(),
+            Origin::Accepted,
+            false,
+        );
+        self.add_engine(engine_token, engine, None);
     }
 
     /// Registers and starts an engine.
@@ -585,15 +697,14 @@ impl Reactor {
             Ok(()) => engine.start(),
             Err(e) => Err(Closed::Io(e)),
         };
-        self.engines
-            .insert(
-                token,
-                EngineEntry {
-                    engine,
-                    connecter,
-                    hot: false,
-                },
-            );
+        self.engines.insert(
+            token,
+            EngineEntry {
+                engine,
+                connecter,
+                hot: false,
+            },
+        );
         if let Some(connecter) = connecter.and_then(|c| self.connecters.get_mut(&c)) {
             connecter.engine = Some(token);
         }

@@ -9,6 +9,7 @@
 pub(crate) mod address;
 mod engine;
 pub(crate) mod inproc;
+mod io_pool;
 mod io_thread;
 pub(crate) mod network;
 mod stream;

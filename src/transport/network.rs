@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 
 use super::address::{self, Role};
 use super::engine::{limit, ConnectPipe};
+use super::io_pool::IoPool;
 use super::io_thread::{Connect, Listen, Request, Target};
 use super::stream::Listener;
 use super::Endpoint;
@@ -20,7 +21,7 @@ use crate::error::{Error, Result};
 use crate::pipe::{pipe_pair, PipeEnd, PipeId};
 
 pub(crate) use super::engine::Owner;
-pub(crate) use super::io_thread::IoThread;
+pub(crate) use super::io_pool::IoPool as IoThreads;
 
 fn io_error(e: std::io::Error) -> Error {
     e.raw_os_error().map_or(Error::EINVAL, Error::from_raw)
@@ -28,7 +29,7 @@ fn io_error(e: std::io::Error) -> Error {
 
 /// Binds `endpoint` and gives the listener to the I/O thread; returns the
 /// endpoint as bound (the real port of `:*`).
-pub(crate) fn bind(io: &IoThread, endpoint: Endpoint<'_>, owner: Owner) -> Result<String> {
+pub(crate) fn bind(io: &IoPool, endpoint: Endpoint<'_>, owner: Owner) -> Result<String> {
     let (listener, bound) = match endpoint {
         Endpoint::Tcp(address) => {
             let addr = address::resolve_tcp(address, Role::Bind, owner.options.ipv6)?;
@@ -43,6 +44,7 @@ pub(crate) fn bind(io: &IoThread, endpoint: Endpoint<'_>, owner: Owner) -> Resul
         }
         Endpoint::Inproc(_) => return Err(Error::EINVAL),
     };
+    let io = io.pick(owner.options.affinity);
     io.request(Request::Listen(Box::new(Listen {
         owner,
         listener,
@@ -55,7 +57,7 @@ pub(crate) fn bind(io: &IoThread, endpoint: Endpoint<'_>, owner: Owner) -> Resul
 /// the pipe (attached by the caller as `socket_pipe`), or `None` with
 /// IMMEDIATE, where each connection mails a pipe once it is READY.
 pub(crate) fn connect(
-    io: &IoThread,
+    io: &IoPool,
     endpoint: Endpoint<'_>,
     text: &str,
     owner: Owner,
@@ -91,6 +93,7 @@ pub(crate) fn connect(
         };
         (Some(mine), Some(pipe))
     };
+    let io = io.pick(owner.options.affinity);
     io.request(Request::Connect(Box::new(Connect {
         owner,
         target,
@@ -114,24 +117,24 @@ pub(crate) fn bound_form(endpoint: Endpoint<'_>, ipv6: bool) -> Option<String> {
 }
 
 /// Closes the socket's listener on `endpoint` (as bound).
-pub(crate) fn unbind(io: &IoThread, socket: u64, endpoint: &str) {
-    io.request(Request::Unbind {
+pub(crate) fn unbind(io: &IoPool, socket: u64, endpoint: &str) {
+    io.broadcast(|| Request::Unbind {
         socket,
         endpoint: endpoint.to_owned(),
     });
 }
 
 /// Stops the socket's connects to `endpoint`.
-pub(crate) fn disconnect(io: &IoThread, socket: u64, endpoint: &str) {
-    io.request(Request::Disconnect {
+pub(crate) fn disconnect(io: &IoPool, socket: u64, endpoint: &str) {
+    io.broadcast(|| Request::Disconnect {
         socket,
         endpoint: endpoint.to_owned(),
     });
 }
 
 /// The socket is closing.
-pub(crate) fn close(io: &IoThread, owner: &Owner) {
-    io.request(Request::CloseSocket {
+pub(crate) fn close(io: &IoPool, owner: &Owner) {
+    io.broadcast(|| Request::CloseSocket {
         socket: owner.socket,
         mailbox: owner.mailbox.clone(),
         linger: owner.options.linger,

@@ -1,0 +1,147 @@
+//! Context termination with network connections: `Context::destroy` (and
+//! dropping the last context handle) waits for what closed sockets queued to
+//! be flushed, within each socket's LINGER, as libzmq's `zmq_ctx_term`; and
+//! several I/O threads (`set_io_threads`) carry traffic and stop cleanly.
+
+mod common;
+
+use std::sync::mpsc;
+use std::time::Duration;
+
+use common::{bounded, recv_str, socket};
+use zactor as zmq;
+
+/// A PULL bound in its own context (the peer that outlives the other).
+fn far_pull(ctx: &zmq::Context, rcvhwm: i32) -> (zmq::Socket, String) {
+    let pull = socket(ctx, zmq::PULL);
+    pull.set_rcvhwm(rcvhwm).unwrap();
+    pull.bind("tcp://127.0.0.1:*").unwrap();
+    let endpoint = pull.get_last_endpoint().unwrap().unwrap();
+    (pull, endpoint)
+}
+
+#[test]
+fn destroy_flushes_what_closed_sockets_queued() {
+    bounded(|| {
+        let far = zmq::Context::new();
+        let (pull, endpoint) = far_pull(&far, 10);
+        let mut near = zmq::Context::new();
+        const MESSAGES: usize = 20_000;
+        let push = socket(&near, zmq::PUSH);
+        push.set_sndhwm(0).unwrap();
+        push.connect(&endpoint).unwrap();
+        push.send("first", 0).unwrap();
+        assert_eq!(recv_str(&pull), "first");
+        for i in 0..MESSAGES {
+            push.send(format!("{i}").as_str(), 0).unwrap();
+        }
+        drop(push);
+        // The PULL reads slowly (RCVHWM 10): most messages are still queued
+        // on our side when destroy starts, and destroy must wait for them.
+        let (done, destroyed) = mpsc::channel();
+        let destroyer = std::thread::spawn(move || {
+            near.destroy().unwrap();
+            done.send(()).unwrap();
+        });
+        for i in 0..MESSAGES {
+            assert_eq!(recv_str(&pull), format!("{i}"), "message {i}");
+        }
+        destroyed
+            .recv_timeout(Duration::from_secs(10))
+            .expect("destroy returns once everything is flushed");
+        destroyer.join().unwrap();
+    });
+}
+
+#[test]
+fn destroy_gives_up_a_flush_after_linger() {
+    bounded(|| {
+        let far = zmq::Context::new();
+        let (pull, endpoint) = far_pull(&far, 1);
+        let mut near = zmq::Context::new();
+        let push = socket(&near, zmq::PUSH);
+        push.set_sndhwm(0).unwrap();
+        push.set_linger(200).unwrap();
+        push.connect(&endpoint).unwrap();
+        push.send("first", 0).unwrap();
+        assert_eq!(recv_str(&pull), "first");
+        // Far more than the kernel's buffers hold, to a reader that stops.
+        let body = vec![0u8; 64 * 1024];
+        for _ in 0..2000 {
+            push.send(&body[..], 0).unwrap();
+        }
+        drop(push);
+        let (done, destroyed) = mpsc::channel();
+        std::thread::spawn(move || {
+            near.destroy().unwrap();
+            done.send(()).unwrap();
+        });
+        destroyed
+            .recv_timeout(Duration::from_secs(10))
+            .expect("destroy returns once LINGER runs out");
+        drop(pull);
+    });
+}
+
+#[test]
+fn linger_zero_destroy_discards_at_once() {
+    bounded(|| {
+        let far = zmq::Context::new();
+        let (pull, endpoint) = far_pull(&far, 1);
+        let mut near = zmq::Context::new();
+        let push = socket(&near, zmq::PUSH);
+        push.set_sndhwm(0).unwrap();
+        push.set_linger(0).unwrap();
+        push.connect(&endpoint).unwrap();
+        push.send("first", 0).unwrap();
+        assert_eq!(recv_str(&pull), "first");
+        let body = vec![0u8; 64 * 1024];
+        for _ in 0..2000 {
+            push.send(&body[..], 0).unwrap();
+        }
+        drop(push);
+        near.destroy().unwrap();
+        drop(pull);
+    });
+}
+
+#[test]
+fn four_io_threads_carry_many_connections_and_count_every_message() {
+    bounded(|| {
+        let mut ctx = zmq::Context::new();
+        ctx.set_io_threads(4).unwrap();
+        assert_eq!(ctx.get_io_threads().unwrap(), 4);
+        let pull = socket(&ctx, zmq::PULL);
+        pull.bind("tcp://127.0.0.1:*").unwrap();
+        let endpoint = pull.get_last_endpoint().unwrap().unwrap();
+        const SENDERS: usize = 8;
+        const EACH: usize = 20_000;
+        let senders: Vec<_> = (0..SENDERS)
+            .map(|s| {
+                let ctx = ctx.clone();
+                let endpoint = endpoint.clone();
+                std::thread::spawn(move || {
+                    let push = socket(&ctx, zmq::PUSH);
+                    push.connect(&endpoint).unwrap();
+                    for i in 0..EACH {
+                        push.send(format!("{s} {i}").as_str(), 0).unwrap();
+                    }
+                })
+            })
+            .collect();
+        let mut next = [0usize; SENDERS];
+        for _ in 0..SENDERS * EACH {
+            let text = recv_str(&pull);
+            let (s, i) = text.split_once(' ').unwrap();
+            let (s, i): (usize, usize) = (s.parse().unwrap(), i.parse().unwrap());
+            assert_eq!(i, next[s], "sender {s} in order");
+            next[s] += 1;
+        }
+        assert!(next.iter().all(|&n| n == EACH));
+        for sender in senders {
+            sender.join().unwrap();
+        }
+        drop(pull);
+        ctx.destroy().unwrap();
+    });
+}
