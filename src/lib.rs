@@ -33,6 +33,7 @@ mod error;
 mod fd_waker;
 mod interruption;
 mod mailbox;
+mod monitor_event;
 mod msg;
 mod pattern;
 mod pipe;
@@ -55,6 +56,7 @@ mod transport;
 pub use actor::Actor;
 pub use ctx::Context;
 pub use error::{Error, Result};
+pub use monitor_event::{protocol_error, SocketEvent};
 pub use msg::Message;
 pub use poll::{poll, PollEvents, PollItem, POLLERR, POLLIN, POLLOUT};
 #[cfg(unix)]

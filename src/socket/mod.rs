@@ -7,6 +7,7 @@
 //! mailbox's signal (spin, then park) until a command arrives.
 
 mod accessors;
+mod monitor;
 pub(crate) mod options;
 #[cfg(unix)]
 mod ready_fd;
@@ -28,6 +29,7 @@ use crate::socket_type::SocketType;
 use crate::sync::Arc;
 use crate::transport::network::{self, IoThreads};
 use crate::transport::{self, inproc, Endpoint};
+use monitor::MonitorSlot;
 use options::Options;
 
 pub use accessors::Mechanism;
@@ -122,6 +124,8 @@ pub(crate) struct Core {
     /// The descriptor of `get_fd`, once asked for.
     #[cfg(unix)]
     ready_fd: Option<ready_fd::ReadyFd>,
+    /// `monitor`'s PAIR, shared with our listeners and connections.
+    monitor: Arc<MonitorSlot>,
 }
 
 /// The types CONFLATE applies to (libzmq: single-part patterns only).
@@ -161,6 +165,7 @@ impl Socket {
                 io: None,
                 #[cfg(unix)]
                 ready_fd: None,
+                monitor: Arc::new(MonitorSlot::default()),
             }),
             ctx,
         })
@@ -199,6 +204,32 @@ impl Socket {
     /// Closes the connections made by `connect(endpoint)`.
     pub fn disconnect(&self, endpoint: &str) -> Result<()> {
         self.core().disconnect(endpoint)
+    }
+
+    /// Sends this socket's events (the [`SocketEvent`](crate::SocketEvent)s
+    /// in the `events` mask) to a PAIR socket bound at `monitor_endpoint`,
+    /// which must be inproc, as in libzmq; connect a PAIR there to read
+    /// them (two frames each: six octets of event and value, then the
+    /// endpoint). A new call replaces the monitor; an empty endpoint stops
+    /// it (libzmq's NULL).
+    pub fn monitor(&self, monitor_endpoint: &str, events: i32) -> Result<()> {
+        let slot = {
+            let core = self.core();
+            core.check_alive()?;
+            core.monitor.clone()
+        };
+        if monitor_endpoint.is_empty() {
+            slot.stop();
+            return Ok(());
+        }
+        if !matches!(transport::parse(monitor_endpoint)?, Endpoint::Inproc(_)) {
+            return Err(Error::EPROTONOSUPPORT);
+        }
+        let pair = self.ctx.socket(SocketType::PAIR)?;
+        pair.set_linger(0)?;
+        pair.bind(monitor_endpoint)?;
+        slot.start(pair, events);
+        Ok(())
     }
 
     /// Sends a message part; `flags` may hold `DONTWAIT` and `SNDMORE`.
@@ -386,7 +417,7 @@ impl Core {
             }
             Endpoint::Tcp(_) | Endpoint::Ipc(_) => {
                 let io = self.io()?;
-                network::bind(&io, parsed, self.owner())?
+                network::bind(&io, parsed, endpoint, self.owner())?
             }
         };
         self.bound.push(bound.clone());
@@ -411,6 +442,7 @@ impl Core {
             mailbox: self.mailbox.clone(),
             kind: self.kind,
             options: self.options.clone(),
+            events: self.monitor.clone(),
         }
     }
 
@@ -785,6 +817,9 @@ impl std::os::unix::io::AsRawFd for Socket {
 
 impl Drop for Core {
     fn drop(&mut self) {
+        // The monitor's PAIR closes first (its last event is
+        // MONITOR_STOPPED); our connections only keep an empty slot.
+        self.monitor.stop();
         // Pipes close as `self.pipes` drops: each end tells its peer, and
         // messages already in a pipe stay readable on the other side.
         self.ctx.unregister(self.id, self.options.linger != 0);

@@ -26,10 +26,12 @@ use std::time::{Duration, Instant};
 use bytes::{Bytes, BytesMut};
 use mio::Token;
 
+use super::events::EventSink;
 use super::stream::Stream;
 use super::zmtp::{Connection, ConnectionConfig, Inbound, PeerMetadata, Subscription, ZmtpError};
 use crate::command::{Command, NewPipe};
 use crate::mailbox::Mailbox;
+use crate::monitor_event::SocketEvent;
 use crate::msg::Message;
 use crate::pipe::{pipe_pair, PeerInfo, PipeEnd, PipeId};
 use crate::socket::options::Options;
@@ -50,6 +52,8 @@ pub(crate) struct Owner {
     pub(crate) mailbox: Arc<Mailbox>,
     pub(crate) kind: SocketType,
     pub(crate) options: Options,
+    /// Where this socket's monitor events go.
+    pub(crate) events: Arc<dyn EventSink>,
 }
 
 /// The HWM of one direction as a pipe limit (0: none).
@@ -223,6 +227,16 @@ impl Engine {
         self.owner.socket
     }
 
+    /// Whether a TCP connect is still in progress.
+    pub(crate) fn is_connecting(&self) -> bool {
+        self.connecting
+    }
+
+    /// Reports a monitor event about this connection.
+    pub(crate) fn emit(&self, event: SocketEvent, value: u32) {
+        self.owner.events.emit(event, value, &self.endpoint);
+    }
+
     /// Whether the handshake is complete.
     pub(crate) fn is_ready(&self) -> bool {
         self.conn.is_ready()
@@ -361,6 +375,11 @@ impl Engine {
                     self.connecting = false;
                     self.give_up_at = None; // CONNECT_TIMEOUT no longer applies
                     just_connected = true;
+                    self.owner.events.emit(
+                        SocketEvent::CONNECTED,
+                        self.stream.raw_fd() as u32,
+                        &self.endpoint,
+                    );
                 }
                 Ok(false) => return Ok(()),
                 Err(e) => return Err(Closed::Io(e)),
@@ -487,6 +506,9 @@ impl Engine {
 
     /// The handshake is complete: give the socket its pipe.
     fn on_handshake(&mut self, peer: PeerMetadata) {
+        self.owner
+            .events
+            .emit(SocketEvent::HANDSHAKE_SUCCEEDED, 0, &self.endpoint);
         let ivl = self.owner.options.heartbeat_ivl;
         if ivl > 0 {
             self.next_ping = Some(Instant::now() + Duration::from_millis(ivl as u64));

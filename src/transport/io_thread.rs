@@ -21,13 +21,18 @@ use crossbeam_channel::{unbounded, Receiver, Sender};
 use mio::{Events, Interest, Poll, Token, Waker};
 
 use super::engine::{pipe_id, token_of, Closed, ConnectPipe, Engine, Origin, Owner};
+use super::events::protocol_code;
 use super::stream::{Listener, Stream};
 use crate::command::Command;
 use crate::config::{IO_SPIN_BEFORE_BLOCK, IO_SPIN_TIMER_CHECK, SPINS_PER_YIELD};
 use crate::error::{Error, Result};
 use crate::mailbox::Mailbox;
+use crate::monitor_event::SocketEvent;
 use crate::signaler::{lock, Watcher};
 use crate::sync::{thread, Arc, AtomicBool, Mutex, Ordering};
+
+/// Linux's `EINPROGRESS`, the value of a CONNECT_DELAYED event.
+const EINPROGRESS: u32 = 115;
 
 /// The waker's token; every other token is a listener, engine or connecter.
 const WAKER: Token = Token(0);
@@ -517,8 +522,14 @@ impl Reactor {
                 self.connect(token);
             }
             Request::Unbind { socket, endpoint } => {
-                self.listeners
-                    .retain(|_, l| !(l.owner.socket == socket && l.endpoint == endpoint));
+                self.listeners.retain(|_, l| {
+                    let doomed = l.owner.socket == socket && l.endpoint == endpoint;
+                    if doomed {
+                        let fd = l.listener.raw_fd() as u32;
+                        l.owner.events.emit(SocketEvent::CLOSED, fd, &endpoint);
+                    }
+                    !doomed
+                });
                 let doomed: Vec<Token> = self
                     .engines
                     .iter()
@@ -644,7 +655,14 @@ impl Reactor {
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 // A connection that died in the backlog, or no descriptors
                 // left: try again at the next readiness.
-                Err(_) => return,
+                Err(e) => {
+                    let errno = e.raw_os_error().unwrap_or(0) as u32;
+                    entry
+                        .owner
+                        .events
+                        .emit(SocketEvent::ACCEPT_FAILED, errno, &entry.endpoint);
+                    return;
+                }
             };
             let owner = entry.owner.clone();
             let endpoint = entry.endpoint.clone();
@@ -670,6 +688,9 @@ impl Reactor {
         if self.stopping {
             return;
         }
+        owner
+            .events
+            .emit(SocketEvent::ACCEPTED, stream.raw_fd() as u32, &endpoint);
         let engine_token = self.token();
         let engine = Engine::new(
             stream,
@@ -750,6 +771,18 @@ impl Reactor {
             }
             Closed::Eof | Closed::SocketGone => {}
         }
+        let engine = &mut entry.engine;
+        let fd = engine.stream().raw_fd() as u32;
+        match &why {
+            _ if engine.is_ready() => engine.emit(SocketEvent::DISCONNECTED, fd),
+            // A TCP connect that failed: CONNECT_RETRIED follows.
+            _ if engine.is_connecting() => {}
+            Closed::Protocol(error) => {
+                engine.emit(SocketEvent::HANDSHAKE_FAILED_PROTOCOL, protocol_code(error))
+            }
+            Closed::SocketGone => {}
+            _ => engine.emit(SocketEvent::HANDSHAKE_FAILED_NO_DETAIL, 0),
+        }
         let _ = self.poll.registry().deregister(entry.engine.stream());
         let Some(connecter_token) = entry.connecter else {
             return;
@@ -796,6 +829,11 @@ impl Reactor {
             connecter.next_delay = (delay * 2).min(max as u64);
         }
         connecter.retry_at = Some(Instant::now() + Duration::from_millis(delay));
+        connecter.owner.events.emit(
+            SocketEvent::CONNECT_RETRIED,
+            u32::try_from(delay).unwrap_or(u32::MAX),
+            &connecter.endpoint,
+        );
     }
 
     fn drop_engine(&mut self, token: Token) {
@@ -838,6 +876,15 @@ impl Reactor {
         let Some(connecter) = self.connecters.get(&token) else {
             return;
         };
+        let (event, value) = if connecting {
+            (SocketEvent::CONNECT_DELAYED, EINPROGRESS)
+        } else {
+            (SocketEvent::CONNECTED, stream.raw_fd() as u32)
+        };
+        connecter
+            .owner
+            .events
+            .emit(event, value, &connecter.endpoint);
         let engine = Engine::new(
             stream,
             engine_token,

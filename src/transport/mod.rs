@@ -8,6 +8,7 @@
 
 pub(crate) mod address;
 mod engine;
+pub(crate) mod events;
 pub(crate) mod inproc;
 mod io_pool;
 mod io_thread;

@@ -18,6 +18,7 @@ use super::io_thread::{Connect, Listen, Request, Target};
 use super::stream::Listener;
 use super::Endpoint;
 use crate::error::{Error, Result};
+use crate::monitor_event::SocketEvent;
 use crate::pipe::{pipe_pair, PipeEnd, PipeId};
 
 pub(crate) use super::engine::Owner;
@@ -27,10 +28,38 @@ fn io_error(e: std::io::Error) -> Error {
     e.raw_os_error().map_or(Error::EINVAL, Error::from_raw)
 }
 
-/// Binds `endpoint` and gives the listener to the I/O thread; returns the
-/// endpoint as bound (the real port of `:*`).
-pub(crate) fn bind(io: &IoPool, endpoint: Endpoint<'_>, owner: Owner) -> Result<String> {
-    let (listener, bound) = match endpoint {
+/// Binds `endpoint` (written as `text`) and gives the listener to an I/O
+/// thread; returns the endpoint as bound (the real port of `:*`).
+pub(crate) fn bind(
+    io: &IoPool,
+    endpoint: Endpoint<'_>,
+    text: &str,
+    owner: Owner,
+) -> Result<String> {
+    let (listener, bound) = match listen(endpoint, &owner) {
+        Ok(bound) => bound,
+        Err(error) => {
+            owner
+                .events
+                .emit(SocketEvent::BIND_FAILED, error.to_raw() as u32, text);
+            return Err(error);
+        }
+    };
+    owner
+        .events
+        .emit(SocketEvent::LISTENING, listener.raw_fd() as u32, &bound);
+    let io = io.pick(owner.options.affinity);
+    io.request(Request::Listen(Box::new(Listen {
+        owner,
+        listener,
+        endpoint: bound.clone(),
+    })));
+    Ok(bound)
+}
+
+/// The bound listener and the endpoint as bound.
+fn listen(endpoint: Endpoint<'_>, owner: &Owner) -> Result<(Listener, String)> {
+    Ok(match endpoint {
         Endpoint::Tcp(address) => {
             let addr = address::resolve_tcp(address, Role::Bind, owner.options.ipv6)?;
             let listener = Listener::bind_tcp(addr, &owner.options).map_err(io_error)?;
@@ -43,14 +72,7 @@ pub(crate) fn bind(io: &IoPool, endpoint: Endpoint<'_>, owner: Owner) -> Result<
             (listener, format!("ipc://{path}"))
         }
         Endpoint::Inproc(_) => return Err(Error::EINVAL),
-    };
-    let io = io.pick(owner.options.affinity);
-    io.request(Request::Listen(Box::new(Listen {
-        owner,
-        listener,
-        endpoint: bound.clone(),
-    })));
-    Ok(bound)
+    })
 }
 
 /// Connects to `endpoint` in the background; returns the socket's end of

@@ -61,6 +61,15 @@ pub(crate) enum Stream {
 }
 
 impl Stream {
+    /// The descriptor, for monitor events.
+    pub(crate) fn raw_fd(&self) -> std::os::unix::io::RawFd {
+        use std::os::unix::io::AsRawFd;
+        match self {
+            Stream::Tcp(s) => s.as_raw_fd(),
+            Stream::Unix(s) => s.as_raw_fd(),
+        }
+    }
+
     /// Starts a non-blocking TCP connect (completion is signalled by
     /// writability; see [`Stream::connect_result`]).
     pub(crate) fn connect_tcp(addr: SocketAddr, options: &Options) -> io::Result<Stream> {
@@ -162,6 +171,15 @@ pub(crate) enum Listener {
 }
 
 impl Listener {
+    /// The descriptor, for monitor events.
+    pub(crate) fn raw_fd(&self) -> std::os::unix::io::RawFd {
+        use std::os::unix::io::AsRawFd;
+        match self {
+            Listener::Tcp(l) => l.as_raw_fd(),
+            Listener::Unix(l, _) => l.as_raw_fd(),
+        }
+    }
+
     /// Binds a TCP listener (SO_REUSEADDR, as std and libzmq set it; the
     /// socket's options, inherited by accepted connections; BACKLOG).
     pub(crate) fn bind_tcp(addr: SocketAddr, options: &Options) -> io::Result<Listener> {
