@@ -20,7 +20,8 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use mio::{Events, Interest, Poll, Token, Waker};
 
-use super::engine::{pipe_id, token_of, Closed, ConnectPipe, Engine, Origin, Owner};
+use super::engine::{pipe_id, token_of, Closed, ConnectPipe, Origin, Owner};
+use super::raw_engine::AnyEngine;
 use super::stream::{Listener, Stream};
 use crate::command::Command;
 use crate::error::{Error, Result};
@@ -244,7 +245,7 @@ struct Reactor {
 /// An engine and the connecter it serves, if any.
 #[derive(Debug)]
 struct EngineEntry {
-    engine: Engine,
+    engine: AnyEngine,
     connecter: Option<Token>,
 }
 
@@ -465,7 +466,7 @@ impl Reactor {
             let owner = entry.owner.clone();
             let endpoint = entry.endpoint.clone();
             let engine_token = self.token();
-            let engine = Engine::new(
+            let engine = AnyEngine::new(
                 stream,
                 engine_token,
                 owner,
@@ -479,7 +480,7 @@ impl Reactor {
     }
 
     /// Registers and starts an engine.
-    fn add_engine(&mut self, token: Token, mut engine: Engine, connecter: Option<Token>) {
+    fn add_engine(&mut self, token: Token, mut engine: AnyEngine, connecter: Option<Token>) {
         if let Some(limit) = engine.handshake_limit() {
             self.handshakes.push((Instant::now() + limit, token));
         }
@@ -542,6 +543,12 @@ impl Reactor {
         let Some(connecter_token) = entry.connecter else {
             return;
         };
+        if entry.engine.is_raw() && matches!(why, Closed::SocketGone) {
+            // A STREAM socket closed this connection: no reconnect (libzmq
+            // ends a raw session with its pipe).
+            self.drop_connecter(connecter_token);
+            return;
+        }
         let was_ready = entry.engine.is_ready();
         let pipe = entry.engine.into_connect_pipe();
         let Some(connecter) = self.connecters.get_mut(&connecter_token) else {
@@ -626,7 +633,7 @@ impl Reactor {
         let Some(connecter) = self.connecters.get(&token) else {
             return;
         };
-        let engine = Engine::new(
+        let engine = AnyEngine::new(
             stream,
             engine_token,
             connecter.owner.clone(),

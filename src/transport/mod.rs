@@ -11,6 +11,7 @@ mod engine;
 pub(crate) mod inproc;
 mod io_thread;
 pub(crate) mod network;
+mod raw_engine;
 mod stream;
 pub(crate) mod zmtp;
 
