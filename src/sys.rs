@@ -1,4 +1,5 @@
-//! Platform calls: `poll(2)` on native file descriptors, for [`crate::poll`].
+//! Platform calls: `poll(2)` on native file descriptors, for [`crate::poll`],
+//! and `getifaddrs(3)`, for interface names in `tcp://` binds.
 //!
 //! # Contract
 //!
@@ -19,6 +20,13 @@
 //!   pair (close-on-exec, non-blocking, all through std), so it needs no
 //!   `unsafe` and works on every Unix; `eventfd(2)` would save one
 //!   descriptor on Linux only.
+//! - [`interface_addresses`] calls `getifaddrs(3)` once, copies every IPv4
+//!   and IPv6 address out of the list into owned values, and frees the list
+//!   with `freeifaddrs(3)` before returning, on every path. It reads only
+//!   the leading fields of `struct ifaddrs` (`ifa_next`, `ifa_name`,
+//!   `ifa_flags`, `ifa_addr`), laid out alike on Linux, the BSDs and macOS,
+//!   and reads an address as `sockaddr_in`/`sockaddr_in6` only after its
+//!   family said which it is.
 #![allow(unsafe_code)]
 
 use std::io;
@@ -89,6 +97,132 @@ pub(crate) fn poll(fds: &mut [PollFd], timeout_ms: c_int) -> io::Result<usize> {
     }
 }
 
+/// The leading fields of `struct ifaddrs` (the rest is never read, and
+/// the list is only ever walked through pointers the C library made).
+#[allow(dead_code)] // fields read by the kernel's layout, not by us
+#[repr(C)]
+struct IfAddrs {
+    ifa_next: *mut IfAddrs,
+    ifa_name: *const std::os::raw::c_char,
+    ifa_flags: std::os::raw::c_uint,
+    ifa_addr: *const SockAddr,
+}
+
+/// The family part of `struct sockaddr`.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[repr(C)]
+struct SockAddr {
+    sa_family: u16,
+}
+/// The family part of `struct sockaddr` (BSD layout: a length octet first).
+#[allow(dead_code)] // fields read by the kernel's layout, not by us
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[repr(C)]
+struct SockAddr {
+    sa_len: u8,
+    sa_family: u8,
+}
+
+/// `struct sockaddr_in`: family, port, then the address (network order).
+#[allow(dead_code)] // fields read by the kernel's layout, not by us
+#[repr(C)]
+struct SockAddrIn {
+    sin_family: u16,
+    sin_port: u16,
+    sin_addr: [u8; 4],
+}
+
+/// `struct sockaddr_in6`: family, port, flow information, the address.
+#[allow(dead_code)] // fields read by the kernel's layout, not by us
+#[repr(C)]
+struct SockAddrIn6 {
+    sin6_family: u16,
+    sin6_port: u16,
+    sin6_flowinfo: u32,
+    sin6_addr: [u8; 16],
+    sin6_scope_id: u32,
+}
+
+const AF_INET: u16 = 2;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const AF_INET6: u16 = 10;
+#[cfg(any(target_os = "macos", target_os = "ios"))]
+const AF_INET6: u16 = 30;
+#[cfg(target_os = "freebsd")]
+const AF_INET6: u16 = 28;
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "freebsd"
+)))]
+const AF_INET6: u16 = 24; // NetBSD, OpenBSD, DragonFly
+
+/// The address family of a `sockaddr`.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn family(addr: &SockAddr) -> u16 {
+    addr.sa_family
+}
+/// The address family of a `sockaddr`.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn family(addr: &SockAddr) -> u16 {
+    u16::from(addr.sa_family)
+}
+
+extern "C" {
+    fn getifaddrs(list: *mut *mut IfAddrs) -> c_int;
+    fn freeifaddrs(list: *mut IfAddrs);
+}
+
+/// Every IPv4 and IPv6 address of every network interface, with the
+/// interface's name, in the order `getifaddrs(3)` lists them.
+pub(crate) fn interface_addresses() -> io::Result<Vec<(String, std::net::IpAddr)>> {
+    let mut list: *mut IfAddrs = std::ptr::null_mut();
+    // SAFETY: `getifaddrs` writes one pointer into `list`, a live local.
+    if unsafe { getifaddrs(&mut list) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let mut found = Vec::new();
+    let mut entry = list;
+    while !entry.is_null() {
+        // SAFETY: `entry` is `list` or an `ifa_next` of the list that
+        // `getifaddrs` returned, which stays valid until `freeifaddrs`
+        // below; `ifa_name` is a NUL-terminated string of that list.
+        let (next, name, addr) = unsafe {
+            let e = &*entry;
+            (e.ifa_next, std::ffi::CStr::from_ptr(e.ifa_name), e.ifa_addr)
+        };
+        entry = next;
+        if addr.is_null() {
+            continue; // an interface without an address
+        }
+        // SAFETY: a non-null `ifa_addr` points at a `sockaddr` at least as
+        // long as its family's structure; the family is read first, and
+        // the address read as the structure of that family only.
+        let ip = unsafe {
+            match family(&*addr) {
+                AF_INET => {
+                    let a = &*(addr as *const SockAddrIn);
+                    Some(std::net::IpAddr::from(a.sin_addr))
+                }
+                AF_INET6 => {
+                    let a = &*(addr as *const SockAddrIn6);
+                    Some(std::net::IpAddr::from(a.sin6_addr))
+                }
+                _ => None,
+            }
+        };
+        if let Some(ip) = ip {
+            found.push((name.to_string_lossy().into_owned(), ip));
+        }
+    }
+    // SAFETY: `list` came from a successful `getifaddrs` and is freed once;
+    // nothing borrowed from it outlives this call (names were copied).
+    unsafe { freeifaddrs(list) };
+    Ok(found)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,5 +246,11 @@ mod tests {
         let mut fds = [PollFd::new(writer.as_raw_fd(), POLLOUT | POLLIN)];
         assert_eq!(poll(&mut fds, 0).unwrap(), 1);
         assert_eq!(fds[0].revents, POLLOUT);
+    }
+
+    #[test]
+    fn the_loopback_interface_has_its_address() {
+        let found = interface_addresses().unwrap();
+        assert!(found.iter().any(|(_, ip)| ip.is_loopback()), "{found:?}");
     }
 }

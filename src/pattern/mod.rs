@@ -25,6 +25,7 @@ mod push;
 mod rep;
 mod req;
 mod router;
+mod stream;
 mod sub;
 mod xpub;
 mod xsub;
@@ -89,6 +90,7 @@ pub(crate) enum AnyPattern {
     Push(push::Push),
     XPub(xpub::XPub),
     XSub(xsub::XSub),
+    Stream(stream::Stream),
 }
 
 macro_rules! dispatch {
@@ -105,12 +107,13 @@ macro_rules! dispatch {
             AnyPattern::Push($p) => $body,
             AnyPattern::XPub($p) => $body,
             AnyPattern::XSub($p) => $body,
+            AnyPattern::Stream($p) => $body,
         }
     };
 }
 
 impl AnyPattern {
-    /// The pattern for a socket type; STREAM needs a stream transport.
+    /// The pattern for a socket type.
     pub(crate) fn new(kind: SocketType) -> Result<Self> {
         Ok(match kind {
             SocketType::PAIR => AnyPattern::Pair(Default::default()),
@@ -124,7 +127,7 @@ impl AnyPattern {
             SocketType::PUSH => AnyPattern::Push(Default::default()),
             SocketType::XPUB => AnyPattern::XPub(Default::default()),
             SocketType::XSUB => AnyPattern::XSub(Default::default()),
-            SocketType::STREAM => return Err(Error::ENOTSUP),
+            SocketType::STREAM => AnyPattern::Stream(Default::default()),
         })
     }
 }

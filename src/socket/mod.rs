@@ -407,6 +407,10 @@ impl Core {
         self.check_alive()?;
         let parsed = transport::parse(endpoint)?;
         let bound = match parsed {
+            // STREAM speaks raw TCP: inproc has no bytes to carry.
+            Endpoint::Inproc(_) if self.kind == SocketType::STREAM => {
+                return Err(Error::ENOCOMPATPROTO)
+            }
             Endpoint::Inproc(name) => {
                 let accepted = inproc::bind(&self.ctx, name, self.local())?;
                 for pending in accepted {
@@ -449,6 +453,9 @@ impl Core {
     fn connect(&mut self, endpoint: &str) -> Result<()> {
         self.check_alive()?;
         match transport::parse(endpoint)? {
+            Endpoint::Inproc(_) if self.kind == SocketType::STREAM => {
+                return Err(Error::ENOCOMPATPROTO)
+            }
             Endpoint::Inproc(name) => {
                 let next = self.pipes.next_id();
                 let (end, peer) = inproc::connect(&self.ctx, name, endpoint, self.local(), next)?;

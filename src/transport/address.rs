@@ -6,7 +6,11 @@
 //! `localhost`, another name (resolved once, at bind or connect time, like
 //! libzmq), or `*` (bind only: every interface); the port is a number or
 //! `*` (bind only: a port chosen by the kernel, see `get_last_endpoint`).
-//! Interface names (`tcp://eth0:5555`) are not supported.
+//! In a bind, the host may also be a network interface's name
+//! (`tcp://lo:5555`, `tcp://eth0:*`): its first IPv4 address (IPv6 with the
+//! ipv6 option), found with `getifaddrs(3)`, as libzmq does. A bind to a
+//! name that is neither an interface nor resolvable fails with `ENODEV`,
+//! libzmq's error there.
 //!
 //! `ipc://path`: a Unix domain socket path; `ipc://@name` is Linux's
 //! abstract namespace (no file).
@@ -63,12 +67,32 @@ pub(crate) fn resolve_tcp(address: &str, role: Role, ipv6: bool) -> Result<Socke
         ("*", Role::Bind) => IpAddr::V4(Ipv4Addr::UNSPECIFIED),
         ("*", Role::Connect) => return Err(Error::EINVAL),
         ("localhost", _) => IpAddr::V4(Ipv4Addr::LOCALHOST),
-        (other, _) => match other.parse::<IpAddr>() {
+        (other, role) => match other.parse::<IpAddr>() {
             Ok(ip) => ip,
+            Err(_) if role == Role::Bind => match interface_address(other, ipv6)? {
+                Some(ip) => ip,
+                // Not an interface: a host name (libzmq refuses those in a
+                // bind; zactor keeps resolving them), else ENODEV as libzmq.
+                None => {
+                    return resolve_name(other, port, ipv6).map_err(|_| Error::ENODEV);
+                }
+            },
             Err(_) => return resolve_name(other, port, ipv6),
         },
     };
     Ok(SocketAddr::new(ip, port))
+}
+
+/// The address of the network interface called `name`: its first IPv4
+/// address, or IPv6 with the ipv6 option (libzmq's `resolve_nic_name`);
+/// `None` when no interface has that name and family.
+fn interface_address(name: &str, ipv6: bool) -> Result<Option<IpAddr>> {
+    let addresses = crate::sys::interface_addresses()
+        .map_err(|e| e.raw_os_error().map_or(Error::ENODEV, Error::from_raw))?;
+    Ok(addresses
+        .into_iter()
+        .find(|(interface, ip)| interface == name && ip.is_ipv6() == ipv6)
+        .map(|(_, ip)| ip))
 }
 
 /// Looks a host name up (blocking, once); IPv4 preferred, as libzmq does
@@ -148,6 +172,10 @@ mod tests {
             Ok("127.0.0.1:5555".parse().unwrap())
         );
         assert_eq!(bind("localhost:1"), Ok("127.0.0.1:1".parse().unwrap()));
+        #[cfg(target_os = "linux")]
+        assert_eq!(bind("lo:1"), Ok("127.0.0.1:1".parse().unwrap()));
+        assert_eq!(bind("zactor-no-such-if0:1"), Err(Error::ENODEV));
+        assert_eq!(connect("zactor-no-such-if0:1"), Err(Error::EINVAL));
         assert_eq!(connect("[::1]:7"), Ok("[::1]:7".parse().unwrap()));
         assert_eq!(connect("*:5555"), Err(Error::EINVAL));
         assert_eq!(connect("127.0.0.1:*"), Err(Error::EINVAL));

@@ -20,8 +20,9 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{unbounded, Receiver, Sender};
 use mio::{Events, Interest, Poll, Token, Waker};
 
-use super::engine::{pipe_id, token_of, Closed, ConnectPipe, Engine, Origin, Owner};
+use super::engine::{pipe_id, token_of, Closed, ConnectPipe, Origin, Owner};
 use super::events::protocol_code;
+use super::raw_engine::AnyEngine;
 use super::stream::{Listener, Stream};
 use crate::command::Command;
 use crate::config::{IO_SPIN_BEFORE_BLOCK, IO_SPIN_TIMER_CHECK, SPINS_PER_YIELD};
@@ -306,7 +307,7 @@ struct Reactor {
 /// An engine and the connecter it serves, if any.
 #[derive(Debug)]
 struct EngineEntry {
-    engine: Engine,
+    engine: AnyEngine,
     connecter: Option<Token>,
     /// In `Reactor::hot`, its engine spinning.
     hot: bool,
@@ -692,7 +693,7 @@ impl Reactor {
             .events
             .emit(SocketEvent::ACCEPTED, stream.raw_fd() as u32, &endpoint);
         let engine_token = self.token();
-        let engine = Engine::new(
+        let engine = AnyEngine::new(
             stream,
             engine_token,
             owner,
@@ -705,7 +706,7 @@ impl Reactor {
     }
 
     /// Registers and starts an engine.
-    fn add_engine(&mut self, token: Token, mut engine: Engine, connecter: Option<Token>) {
+    fn add_engine(&mut self, token: Token, mut engine: AnyEngine, connecter: Option<Token>) {
         if let Some(limit) = engine.handshake_limit() {
             self.handshakes.push((Instant::now() + limit, token));
         }
@@ -787,6 +788,12 @@ impl Reactor {
         let Some(connecter_token) = entry.connecter else {
             return;
         };
+        if entry.engine.is_raw() && matches!(why, Closed::SocketGone) {
+            // A STREAM socket closed this connection: no reconnect (libzmq
+            // ends a raw session with its pipe).
+            self.drop_connecter(connecter_token);
+            return;
+        }
         let was_ready = entry.engine.is_ready();
         let pipe = entry.engine.into_connect_pipe();
         let Some(connecter) = self.connecters.get_mut(&connecter_token) else {
@@ -885,7 +892,7 @@ impl Reactor {
             .owner
             .events
             .emit(event, value, &connecter.endpoint);
-        let engine = Engine::new(
+        let engine = AnyEngine::new(
             stream,
             engine_token,
             connecter.owner.clone(),

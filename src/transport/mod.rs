@@ -13,6 +13,7 @@ pub(crate) mod inproc;
 mod io_pool;
 mod io_thread;
 pub(crate) mod network;
+mod raw_engine;
 mod stream;
 pub(crate) mod zmtp;
 

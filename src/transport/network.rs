@@ -20,6 +20,7 @@ use super::Endpoint;
 use crate::error::{Error, Result};
 use crate::monitor_event::SocketEvent;
 use crate::pipe::{pipe_pair, PipeEnd, PipeId};
+use crate::socket_type::SocketType;
 
 pub(crate) use super::engine::Owner;
 pub(crate) use super::io_pool::IoPool as IoThreads;
@@ -94,7 +95,9 @@ pub(crate) fn connect(
         Endpoint::Ipc(path) => Target::Ipc(address::ipc_address(path)?),
         Endpoint::Inproc(_) => return Err(Error::EINVAL),
     };
-    let (mine, pipe) = if owner.options.immediate {
+    // STREAM: a pipe per connection, as with IMMEDIATE (see `raw_engine`).
+    let per_connection = owner.options.immediate || owner.kind == SocketType::STREAM;
+    let (mine, pipe) = if per_connection {
         (None, None)
     } else {
         let options = &owner.options;

@@ -1,0 +1,499 @@
+//! One raw connection of a STREAM socket: bytes in, bytes out, no ZMTP.
+//!
+//! libzmq's ZMQ_STREAM talks to non-ZeroMQ peers over plain TCP. Here a
+//! [`RawEngine`] carries one such connection on the I/O thread:
+//!
+//! - Connected (accepted, or an outgoing connect completed): it makes its
+//!   pipe pair at once and mails the socket its end (`Attach`, with no
+//!   routing id: the STREAM pattern generates one), then writes an empty
+//!   frame into the pipe, the connect notification.
+//! - Inward: each chunk `read(2)` returns becomes one single-frame message;
+//!   a full pipe (RCVHWM) stops the reading until `ActivateWrite`.
+//! - Outward: each frame in the pipe is written as it is. The socket closes
+//!   a connection by closing its pipe end (an empty frame sent to the id):
+//!   what was queued before is written, then the stream is closed.
+//! - Ended (EOF, reset, any error): an empty frame, the disconnect
+//!   notification, goes into the pipe (regardless of RCVHWM, so it is never
+//!   lost), and the pipe end is dropped.
+//!
+//! Every connection of a STREAM socket, connect included, has its own
+//! pipe, which lives and dies with the connection (as with IMMEDIATE): a
+//! reconnection is a new peer with a new routing id, as in libzmq.
+//!
+//! [`AnyEngine`] lets the I/O thread hold a ZMTP or a raw engine alike.
+
+use std::collections::VecDeque;
+use std::io::{ErrorKind, IoSlice};
+use std::time::{Duration, Instant};
+
+use bytes::{Buf, Bytes, BytesMut};
+use mio::Token;
+
+use super::engine::{limit, pipe_id, Closed, ConnectPipe, Engine, Origin, Owner};
+use super::stream::Stream;
+use crate::command::{Command, NewPipe};
+use crate::mailbox::Mailbox;
+use crate::monitor_event::SocketEvent;
+use crate::msg::Message;
+use crate::pipe::{pipe_pair, PeerInfo, PipeEnd};
+use crate::socket_type::SocketType;
+use crate::sync::Arc;
+
+/// Octets asked of the kernel per read.
+const READ_CHUNK: usize = 64 * 1024;
+/// Octets queued for the stream before the engine stops reading its pipe.
+const OUT_BATCH: usize = 256 * 1024;
+/// Buffers per `writev`.
+const MAX_IOV: usize = 64;
+
+/// An engine of either kind, for the I/O thread.
+// The ZMTP engine is the common case and the large one: boxing it would add
+// an indirection to every event, and engines sit in a map, seldom moved.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
+pub(crate) enum AnyEngine {
+    /// ZMTP 3.1: every socket type but STREAM.
+    Zmtp(Engine),
+    /// Raw bytes: STREAM.
+    Raw(RawEngine),
+}
+
+macro_rules! forward {
+    ($self:ident, $e:ident => $body:expr) => {
+        match $self {
+            AnyEngine::Zmtp($e) => $body,
+            AnyEngine::Raw($e) => $body,
+        }
+    };
+}
+
+impl AnyEngine {
+    /// A raw engine for a STREAM socket, a ZMTP engine for any other (the
+    /// arguments are [`Engine::new`]'s).
+    pub(crate) fn new(
+        stream: Stream,
+        token: Token,
+        owner: Owner,
+        endpoint: String,
+        io_mailbox: Arc<Mailbox>,
+        origin: Origin,
+        connecting: bool,
+    ) -> AnyEngine {
+        if owner.kind == SocketType::STREAM {
+            let connect_side = !matches!(origin, Origin::Accepted);
+            AnyEngine::Raw(RawEngine::new(
+                stream,
+                token,
+                owner,
+                endpoint,
+                io_mailbox,
+                connect_side,
+                connecting,
+            ))
+        } else {
+            AnyEngine::Zmtp(Engine::new(
+                stream, token, owner, endpoint, io_mailbox, origin, connecting,
+            ))
+        }
+    }
+
+    /// Whether this is a STREAM socket's raw connection.
+    pub(crate) fn is_raw(&self) -> bool {
+        matches!(self, AnyEngine::Raw(_))
+    }
+
+    pub(crate) fn stream(&mut self) -> &mut Stream {
+        forward!(self, e => e.stream())
+    }
+    pub(crate) fn socket(&self) -> u64 {
+        forward!(self, e => e.socket())
+    }
+    pub(crate) fn is_ready(&self) -> bool {
+        forward!(self, e => e.is_ready())
+    }
+    pub(crate) fn handshake_limit(&self) -> Option<Duration> {
+        match self {
+            AnyEngine::Zmtp(e) => e.handshake_limit(),
+            AnyEngine::Raw(_) => None, // no handshake
+        }
+    }
+    pub(crate) fn deadline(&self) -> Option<Instant> {
+        forward!(self, e => e.deadline())
+    }
+    pub(crate) fn linger(&mut self, now: Instant) {
+        forward!(self, e => e.linger(now))
+    }
+    pub(crate) fn on_timer(&mut self, now: Instant) -> Result<(), Closed> {
+        forward!(self, e => e.on_timer(now))
+    }
+    pub(crate) fn endpoint(&self) -> &str {
+        forward!(self, e => e.endpoint())
+    }
+    pub(crate) fn has_pipe(&self) -> bool {
+        forward!(self, e => e.has_pipe())
+    }
+    pub(crate) fn into_connect_pipe(self) -> Option<ConnectPipe> {
+        match self {
+            AnyEngine::Zmtp(e) => e.into_connect_pipe(),
+            AnyEngine::Raw(_) => None, // its pipe dies with it
+        }
+    }
+    pub(crate) fn on_event(&mut self, readable: bool, writable: bool) -> Result<(), Closed> {
+        forward!(self, e => e.on_event(readable, writable))
+    }
+    pub(crate) fn start(&mut self) -> Result<(), Closed> {
+        forward!(self, e => e.start())
+    }
+    pub(crate) fn on_command(&mut self, command: &Command) -> Result<(), Closed> {
+        forward!(self, e => e.on_command(command))
+    }
+    /// Spinning mode (see `Engine::spin`); a raw engine always marks its
+    /// pipe asleep when it finds it empty, so it has nothing to do.
+    pub(crate) fn spin(&mut self) {
+        if let AnyEngine::Zmtp(e) = self {
+            e.spin();
+        }
+    }
+    pub(crate) fn poll_pipe(&mut self) -> Result<bool, Closed> {
+        match self {
+            AnyEngine::Zmtp(e) => e.poll_pipe(),
+            AnyEngine::Raw(_) => Ok(false),
+        }
+    }
+    pub(crate) fn settle(&mut self) -> Result<bool, Closed> {
+        match self {
+            AnyEngine::Zmtp(e) => e.settle(),
+            AnyEngine::Raw(_) => Ok(false),
+        }
+    }
+    pub(crate) fn is_connecting(&self) -> bool {
+        match self {
+            AnyEngine::Zmtp(e) => e.is_connecting(),
+            AnyEngine::Raw(e) => e.connecting,
+        }
+    }
+    /// Reports a monitor event about this connection.
+    pub(crate) fn emit(&self, event: SocketEvent, value: u32) {
+        let (owner, endpoint) = match self {
+            AnyEngine::Zmtp(e) => return e.emit(event, value),
+            AnyEngine::Raw(e) => (&e.owner, &e.endpoint),
+        };
+        owner.events.emit(event, value, endpoint);
+    }
+}
+
+/// One raw connection.
+#[derive(Debug)]
+pub(crate) struct RawEngine {
+    stream: Stream,
+    token: Token,
+    owner: Owner,
+    endpoint: String,
+    io_mailbox: Arc<Mailbox>,
+    /// Our pipe end, from the moment the connection is made.
+    pipe: Option<PipeEnd>,
+    /// The socket connected (its pipe end is the connect side).
+    connect_side: bool,
+    /// A TCP connect still in progress.
+    connecting: bool,
+    /// A chunk read while the pipe was full.
+    stalled: Option<Message>,
+    /// Frames taken from the pipe, not yet written to the stream.
+    out: VecDeque<Bytes>,
+    /// Octets in `out`.
+    out_len: usize,
+    /// The socket closed the connection (or its pipe): flush, then close.
+    closing: bool,
+    /// CONNECT_TIMEOUT while connecting, the end of LINGER once closing.
+    give_up_at: Option<Instant>,
+}
+
+impl RawEngine {
+    fn new(
+        stream: Stream,
+        token: Token,
+        owner: Owner,
+        endpoint: String,
+        io_mailbox: Arc<Mailbox>,
+        connect_side: bool,
+        connecting: bool,
+    ) -> RawEngine {
+        let connect_timeout = owner.options.connect_timeout;
+        let give_up_at = (connecting && connect_timeout > 0)
+            .then(|| Instant::now() + Duration::from_millis(connect_timeout as u64));
+        RawEngine {
+            stream,
+            token,
+            owner,
+            endpoint,
+            io_mailbox,
+            pipe: None,
+            connect_side,
+            connecting,
+            stalled: None,
+            out: VecDeque::new(),
+            out_len: 0,
+            closing: false,
+            give_up_at,
+        }
+    }
+
+    fn stream(&mut self) -> &mut Stream {
+        &mut self.stream
+    }
+
+    fn socket(&self) -> u64 {
+        self.owner.socket
+    }
+
+    /// Connected (a raw connection has no handshake).
+    fn is_ready(&self) -> bool {
+        !self.connecting
+    }
+
+    fn deadline(&self) -> Option<Instant> {
+        self.give_up_at
+    }
+
+    fn linger(&mut self, now: Instant) {
+        let linger = self.owner.options.linger;
+        if linger >= 0 {
+            let limit = now + Duration::from_millis(linger as u64);
+            self.give_up_at = Some(self.give_up_at.map_or(limit, |at| at.min(limit)));
+        }
+    }
+
+    fn on_timer(&mut self, now: Instant) -> Result<(), Closed> {
+        if self.give_up_at.is_some_and(|at| at <= now) {
+            return Err(if self.connecting {
+                Closed::Io(ErrorKind::TimedOut.into())
+            } else {
+                Closed::SocketGone
+            });
+        }
+        Ok(())
+    }
+
+    fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    fn has_pipe(&self) -> bool {
+        self.pipe.is_some()
+    }
+
+    fn start(&mut self) -> Result<(), Closed> {
+        if self.connecting {
+            return Ok(());
+        }
+        self.on_connected();
+        self.pull_in()?;
+        self.push_out()
+    }
+
+    fn on_event(&mut self, readable: bool, writable: bool) -> Result<(), Closed> {
+        if self.connecting {
+            if !(readable || writable) {
+                return Ok(());
+            }
+            match self.stream.connect_result() {
+                Ok(true) => {
+                    self.connecting = false;
+                    self.give_up_at = None;
+                    self.owner.events.emit(
+                        SocketEvent::CONNECTED,
+                        self.stream.raw_fd() as u32,
+                        &self.endpoint,
+                    );
+                    return self.start();
+                }
+                Ok(false) => return Ok(()),
+                Err(e) => return Err(Closed::Io(e)),
+            }
+        }
+        if readable {
+            self.pull_in()?;
+        }
+        self.push_out()
+    }
+
+    fn on_command(&mut self, command: &Command) -> Result<(), Closed> {
+        if self.connecting {
+            return match command {
+                Command::PipeTerm(_) => Err(Closed::SocketGone),
+                _ => Ok(()),
+            };
+        }
+        match command {
+            Command::ActivateWrite(_) => {
+                self.pull_in()?;
+                self.push_out()
+            }
+            Command::ActivateRead(_) => self.push_out(),
+            Command::PipeTerm(_) => {
+                self.closing = true;
+                self.push_out()
+            }
+            Command::Attach(_) | Command::PeerBound(..) => Ok(()),
+        }
+    }
+
+    /// The connection is made: give the socket its pipe, and tell it.
+    fn on_connected(&mut self) {
+        let options = &self.owner.options;
+        let (rcv, snd) = (
+            limit(options.rcvhwm, options),
+            limit(options.sndhwm, options),
+        );
+        // Side 0 is the connect side; the socket writes with SNDHWM, we
+        // write toward it with RCVHWM.
+        let (mut ours, theirs) = if self.connect_side {
+            let (socket_end, engine_end) = pipe_pair([snd, rcv], &self.endpoint);
+            (engine_end, socket_end)
+        } else {
+            pipe_pair([rcv, snd], &self.endpoint)
+        };
+        theirs.set_in_max_frame(options.maxmsgsize);
+        ours.attach(pipe_id(self.token), self.io_mailbox.clone());
+        // The connect notification (STREAM_NOTIFY, on as in libzmq).
+        let _ = ours.write(Message::new());
+        self.owner.mailbox.send(Command::Attach(Box::new(NewPipe {
+            end: theirs,
+            peer: PeerInfo { routing_id: None },
+        })));
+        self.pipe = Some(ours);
+    }
+
+    /// Reads chunks off the stream into the pipe, until the stream has
+    /// nothing more or the pipe is full.
+    fn pull_in(&mut self) -> Result<(), Closed> {
+        if let Some(chunk) = self.stalled.take() {
+            if !self.deliver(chunk) {
+                return Ok(());
+            }
+        }
+        let mut buf = BytesMut::new();
+        loop {
+            buf.resize(READ_CHUNK, 0);
+            match self.stream.read(&mut buf) {
+                Ok(0) => return Err(Closed::Eof),
+                Ok(n) => {
+                    buf.truncate(n);
+                    let chunk = Message::from(buf.split().freeze());
+                    if !self.deliver(chunk) {
+                        return Ok(());
+                    }
+                }
+                Err(e) => match e.kind() {
+                    ErrorKind::WouldBlock => return Ok(()),
+                    ErrorKind::Interrupted => {}
+                    _ => return Err(Closed::Io(e)),
+                },
+            }
+        }
+    }
+
+    /// Writes one chunk into the pipe; false (chunk kept) when it is full.
+    fn deliver(&mut self, chunk: Message) -> bool {
+        let Some(pipe) = &mut self.pipe else {
+            return true;
+        };
+        if !pipe.check_write() {
+            if pipe.peer_closed() {
+                return true; // nobody reads: drop
+            }
+            self.stalled = Some(chunk);
+            return false;
+        }
+        let _ = pipe.write(chunk);
+        true
+    }
+
+    /// Moves frames from the pipe to the stream, until the stream is full
+    /// or there is nothing left; closes once the socket is done with us.
+    fn push_out(&mut self) -> Result<(), Closed> {
+        loop {
+            self.fill_out();
+            if self.out.is_empty() {
+                break;
+            }
+            if !self.write_out()? {
+                return Ok(()); // the stream is full: wait for writability
+            }
+        }
+        if self.closing {
+            return Err(Closed::SocketGone);
+        }
+        Ok(())
+    }
+
+    fn fill_out(&mut self) {
+        let Some(pipe) = &mut self.pipe else {
+            return;
+        };
+        while self.out_len < OUT_BATCH && !self.closing {
+            let Some(frame) = pipe.read() else {
+                if pipe.peer_closed() && !pipe.check_read() {
+                    self.closing = true;
+                }
+                break;
+            };
+            if frame.is_empty() {
+                self.closing = true; // an empty frame closes, as in libzmq
+                break;
+            }
+            let bytes = frame.into_bytes();
+            self.out_len += bytes.len();
+            self.out.push_back(bytes);
+        }
+    }
+
+    /// One `writev` of what is queued; false when the stream would block.
+    fn write_out(&mut self) -> Result<bool, Closed> {
+        loop {
+            let slices: Vec<IoSlice<'_>> = self
+                .out
+                .iter()
+                .take(MAX_IOV)
+                .map(|b| IoSlice::new(b))
+                .collect();
+            match self.stream.write_vectored(&slices) {
+                Ok(0) => return Err(Closed::Eof),
+                Ok(mut n) => {
+                    self.out_len -= n;
+                    while n > 0 {
+                        let Some(front) = self.out.front_mut() else {
+                            break;
+                        };
+                        if front.len() <= n {
+                            n -= front.len();
+                            self.out.pop_front();
+                        } else {
+                            front.advance(n);
+                            n = 0;
+                        }
+                    }
+                    return Ok(true);
+                }
+                Err(e) => match e.kind() {
+                    ErrorKind::WouldBlock => return Ok(false),
+                    ErrorKind::Interrupted => {}
+                    _ => return Err(Closed::Io(e)),
+                },
+            }
+        }
+    }
+}
+
+impl Drop for RawEngine {
+    /// The disconnect notification: what was read, then an empty frame,
+    /// written past RCVHWM so the socket always learns the peer left.
+    fn drop(&mut self) {
+        if let Some(pipe) = &mut self.pipe {
+            if let Some(chunk) = self.stalled.take() {
+                let _ = pipe.write(chunk);
+            }
+            let _ = pipe.write(Message::new());
+        }
+    }
+}
