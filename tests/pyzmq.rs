@@ -159,7 +159,23 @@ fn interop(
         };
         zactor_side(&zactor);
         peer.finish();
+        if let Binder::Pyzmq = binder {
+            remove_ipc_file(&endpoint_of(&zactor));
+        }
     });
+}
+
+/// The endpoint a connected zactor socket last connected to.
+fn endpoint_of(socket: &zmq::Socket) -> String {
+    socket.get_last_endpoint().unwrap().unwrap_or_default()
+}
+
+/// Removes the file of an `ipc://` endpoint that pyzmq bound: libzmq leaves
+/// it behind (zactor's listeners remove theirs).
+fn remove_ipc_file(endpoint: &str) {
+    if let Some(path) = endpoint.strip_prefix("ipc://") {
+        let _ = std::fs::remove_file(path);
+    }
 }
 
 /// Four tests in a module: tcp and ipc, pyzmq binding and zactor binding.
@@ -525,6 +541,7 @@ fn reconnects_after_pyzmq_restarts(transport: Transport) {
         assert!(reply[1].starts_with(b"after "), "{reply:?}");
         assert!(second.line().starts_with("echoed after "));
         second.kill();
+        remove_ipc_file(&endpoint);
     });
 }
 
