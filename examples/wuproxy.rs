@@ -7,8 +7,9 @@
 //! upstream. The built-in FORWARDER, `zmq::device::forwarder` over XSUB/XPUB,
 //! carries subscribers' subscriptions upstream instead.
 //!
-//! The guide's tcp endpoints work; `tests/guide_examples.rs` also runs the
-//! same code over inproc, end to end.
+//! Usage: `wuproxy [WEATHER_SERVER [PUBLIC]]` (default the guide's
+//! addresses). `tests/guide_tcp_ch2.rs` runs it over tcp with the weather
+//! server's address given; `tests/guide_examples.rs` over inproc.
 
 use std::process;
 
@@ -43,8 +44,15 @@ pub fn run(ctx: &zmq::Context, frontend_endpoint: &str, backend_endpoint: &str) 
 }
 
 fn main() {
+    // The weather server's address and our public endpoint may be given as
+    // arguments (the guide's addresses are another network's).
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let frontend = args
+        .first()
+        .map_or("tcp://192.168.55.210:5556", String::as_str);
+    let backend = args.get(1).map_or("tcp://10.1.1.0:8100", String::as_str);
     let ctx = zmq::Context::new();
-    if let Err(error) = run(&ctx, "tcp://192.168.55.210:5556", "tcp://10.1.1.0:8100") {
+    if let Err(error) = run(&ctx, frontend, backend) {
         eprintln!("wuproxy: {error}");
         process::exit(1);
     }
