@@ -3,9 +3,13 @@
 //!
 //! # Contract
 //!
-//! - This is the only module outside the pipe layer allowed `unsafe`, and
-//!   its only foreign function is `poll(2)`, declared here with
-//!   `extern "C"` (libc is linked by std; no `libc` crate).
+//! - This is the only module outside the pipe layer allowed `unsafe`; its
+//!   foreign functions (`poll(2)`, `read(2)`, `getifaddrs(3)`) are declared
+//!   here with `extern "C"` (libc is linked by std; no `libc` crate).
+//! - [`read_into_spare`] hands `read(2)` the spare capacity of a
+//!   `BytesMut` (pointer and length from the same `spare_capacity_mut`)
+//!   and extends the buffer's length by exactly what the kernel reports
+//!   written, so no uninitialised octet is ever exposed.
 //! - [`poll`] is safe to call with any slice: it passes the kernel a pointer
 //!   and length taken from the same live `&mut [PollFd]`, which the kernel
 //!   writes only inside (`revents`). A descriptor that is not open is not
@@ -221,6 +225,37 @@ pub(crate) fn interface_addresses() -> io::Result<Vec<(String, std::net::IpAddr)
     // nothing borrowed from it outlives this call (names were copied).
     unsafe { freeifaddrs(list) };
     Ok(found)
+}
+
+extern "C" {
+    #[link_name = "read"]
+    fn sys_read(fd: c_int, buf: *mut std::os::raw::c_void, count: usize) -> isize;
+}
+
+/// Reads what `fd` has, up to the spare capacity of `buf` after reserving
+/// `want` octets (so at least `want`), straight into that capacity, and
+/// grows `buf` by what was read. Unlike a read into an initialised slice it
+/// costs no zero-filling of the buffer first (for a 64 KiB message, a
+/// `memset` of 64 KiB per read).
+pub(crate) fn read_into_spare(
+    fd: RawFd,
+    buf: &mut bytes::BytesMut,
+    want: usize,
+) -> io::Result<usize> {
+    buf.reserve(want);
+    let spare = buf.spare_capacity_mut();
+    // SAFETY: `spare` is `spare.len()` octets owned by `buf` and borrowed
+    // mutably here; read(2) writes at most `count` octets from the pointer
+    // and reports how many, and uninitialised memory is a valid target.
+    let n = unsafe { sys_read(fd, spare.as_mut_ptr().cast(), spare.len()) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let n = n as usize;
+    // SAFETY: read(2) initialised the first `n` octets of the spare
+    // capacity, which directly follow the buffer's current length.
+    unsafe { buf.set_len(buf.len() + n) };
+    Ok(n)
 }
 
 #[cfg(test)]

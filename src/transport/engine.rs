@@ -37,6 +37,7 @@ use crate::pipe::{pipe_pair, PeerInfo, PipeEnd, PipeId};
 use crate::socket::options::Options;
 use crate::socket_type::SocketType;
 use crate::sync::Arc;
+use crate::sys;
 
 /// Octets queued in the encoder before the engine stops reading its pipe.
 const OUT_BATCH: usize = 256 * 1024;
@@ -459,28 +460,17 @@ impl Engine {
                     }
                 }
             }
-            let start = self.inbuf.len();
-            let want = self.conn.wanted(start).max(READ_CHUNK);
-            self.inbuf.resize(start + want, 0);
-            let result = self.stream.read(&mut self.inbuf[start..]);
-            match result {
-                Ok(0) => {
-                    self.inbuf.truncate(start);
-                    return Err(Closed::Eof);
-                }
-                Ok(n) => {
-                    self.inbuf.truncate(start + n);
-                    // The peer is alive: any traffic answers a heartbeat.
-                    self.dead_at = None;
-                }
-                Err(e) => {
-                    self.inbuf.truncate(start);
-                    match e.kind() {
-                        ErrorKind::WouldBlock => return Ok(()),
-                        ErrorKind::Interrupted => {}
-                        _ => return Err(Closed::Io(e)),
-                    }
-                }
+            let want = self.conn.wanted(self.inbuf.len()).max(READ_CHUNK);
+            let fd = self.stream.raw_fd();
+            match sys::read_into_spare(fd, &mut self.inbuf, want) {
+                Ok(0) => return Err(Closed::Eof),
+                // The peer is alive: any traffic answers a heartbeat.
+                Ok(_) => self.dead_at = None,
+                Err(e) => match e.kind() {
+                    ErrorKind::WouldBlock => return Ok(()),
+                    ErrorKind::Interrupted => {}
+                    _ => return Err(Closed::Io(e)),
+                },
             }
         }
     }
