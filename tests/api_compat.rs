@@ -4,10 +4,8 @@
 //! return type or receiver fails to build. The runtime assertions only keep
 //! the values honest.
 //!
-//! zmq 0.10 items zactor does not have yet, and so are not listed: the
-//! polling layer (`poll`, `PollItem`, `Socket::poll`, `Socket::as_poll_item`,
-//! `Socket::get_fd`), `Socket::monitor` and `SocketEvent`, the `proxy*`
-//! functions, `CurveKeyPair`, `z85_encode`/`z85_decode`, and the raw-pointer
+//! zmq 0.10 items zactor does not have yet, and so are not listed:
+//! `CurveKeyPair`, `z85_encode`/`z85_decode`, and the raw-pointer
 //! escapes (`Socket::into_raw`/`from_raw`/`as_mut_ptr`,
 //! `Message::with_capacity_unallocated`).
 #![allow(deprecated)] // the deprecated zmq 0.10 methods are part of the API
@@ -119,6 +117,24 @@ fn socket_core_signatures() {
     let _: fn(&zmq::Socket) -> zmq::Result<bool> = zmq::Socket::get_rcvmore;
     let _: fn(&zmq::Socket) -> zmq::Result<StrResult> = zmq::Socket::get_last_endpoint;
     let _: fn(&zmq::Socket) -> zmq::Result<zmq::PollEvents> = zmq::Socket::get_events;
+    let _: fn(&zmq::Socket, &str, i32) -> zmq::Result<()> = zmq::Socket::monitor;
+    let _: fn(&zmq::Socket, zmq::PollEvents, i64) -> zmq::Result<i32> = zmq::Socket::poll;
+    let _: fn(&mut [zmq::PollItem], i64) -> zmq::Result<i32> = zmq::poll;
+    let _: fn(&zmq::Socket) -> zmq::Result<std::os::unix::io::RawFd> = zmq::Socket::get_fd;
+    let _: fn(&zmq::Socket, &zmq::Socket) -> zmq::Result<()> = zmq::proxy;
+    type Proxy3 = fn(&mut zmq::Socket, &mut zmq::Socket, &mut zmq::Socket) -> zmq::Result<()>;
+    let _: Proxy3 = zmq::proxy_with_capture;
+    let _: Proxy3 = zmq::proxy_steerable;
+    let _: fn(
+        &mut zmq::Socket,
+        &mut zmq::Socket,
+        &mut zmq::Socket,
+        &mut zmq::Socket,
+    ) -> zmq::Result<()> = zmq::proxy_steerable_with_capture;
+    let _: fn(zmq::SocketEvent) -> u16 = zmq::SocketEvent::to_raw;
+    let _: fn(u16) -> zmq::SocketEvent = zmq::SocketEvent::from_raw;
+    assert_copy_eq_debug::<zmq::SocketEvent>();
+    assert_eq!(zmq::SocketEvent::ALL as i32, 0xFFFF);
 
     assert_send::<zmq::Socket>();
 
