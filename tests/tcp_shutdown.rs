@@ -145,3 +145,60 @@ fn four_io_threads_carry_many_connections_and_count_every_message() {
         ctx.destroy().unwrap();
     });
 }
+
+/// A unique ipc endpoint in the temp directory.
+fn ipc_endpoint(name: &str) -> String {
+    let path = std::env::temp_dir().join(format!("zactor-shutdown-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_file(&path);
+    format!("ipc://{}", path.display())
+}
+
+#[test]
+fn messages_queued_before_the_peer_exists_still_go_after_close() {
+    bounded(|| {
+        let endpoint = ipc_endpoint("late-peer");
+        let mut near = zmq::Context::new();
+        let push = socket(&near, zmq::PUSH);
+        push.connect(&endpoint).unwrap();
+        for i in 0..100 {
+            push.send(format!("{i}").as_str(), 0).unwrap();
+        }
+        drop(push);
+        // LINGER -1: destroy waits for a peer to take them, as libzmq does.
+        let (done, destroyed) = mpsc::channel();
+        std::thread::spawn(move || {
+            near.destroy().unwrap();
+            done.send(()).unwrap();
+        });
+        let far = zmq::Context::new();
+        let pull = socket(&far, zmq::PULL);
+        pull.bind(&endpoint).unwrap();
+        for i in 0..100 {
+            assert_eq!(recv_str(&pull), format!("{i}"));
+        }
+        destroyed
+            .recv_timeout(Duration::from_secs(10))
+            .expect("destroy returns once they are sent");
+    });
+}
+
+#[test]
+fn linger_bounds_the_wait_for_a_peer_that_never_comes() {
+    bounded(|| {
+        let endpoint = ipc_endpoint("no-peer");
+        let mut near = zmq::Context::new();
+        let push = socket(&near, zmq::PUSH);
+        push.set_linger(100).unwrap();
+        push.connect(&endpoint).unwrap();
+        push.send("lost", 0).unwrap();
+        drop(push);
+        let (done, destroyed) = mpsc::channel();
+        std::thread::spawn(move || {
+            near.destroy().unwrap();
+            done.send(()).unwrap();
+        });
+        destroyed
+            .recv_timeout(Duration::from_secs(10))
+            .expect("destroy returns once LINGER runs out");
+    });
+}

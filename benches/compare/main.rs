@@ -1,4 +1,4 @@
-//! zactor against its peers, the same inproc workloads in one run:
+//! zactor against its peers, the same workloads (inproc, tcp, ipc) in one run:
 //! `cargo bench --features compare --bench compare`.
 //!
 //! Peers: libzmq 4.3 through the `zmq` 0.10 crate (which builds its own
@@ -20,6 +20,14 @@
 //! - The guide's mtserver: REQ clients → ROUTER → proxy → DEALER → 5 REP
 //!   workers, requests/s (zactor and libzmq only; `mtserver.rs`).
 //!
+//! Over tcp (loopback) and ipc, with zeromq (zmq.rs 0.7, on a tokio
+//! current-thread runtime per thread) as a fourth peer (`net.rs`): PUSH→PULL
+//! 64 B and 64 KiB, msg/s, and a REQ→REP round trip of one byte, µs. Each
+//! end has its own context (its own I/O thread, unpinned) as two processes
+//! would; "n/a" where a peer lacks the transport. Only these rows:
+//! `COMPARE_WORKLOADS=tcp,ipc COMPARE_PLACEMENTS=same,split,none
+//! COMPARE_ROUNDS=3 cargo bench --features compare --bench compare`.
+//!
 //! Placements (the machines are 2-vCPU VMs where waking a thread parked on the
 //! other vCPU costs ~30 µs): "same", every thread on core 0; "split", the
 //! sender, client or publisher on core 0 and its peers on core 1.
@@ -28,8 +36,10 @@
 //! then again, for `COMPARE_ROUNDS` rounds (default 5); the table shows
 //! medians over rounds, so a noisy neighbour hits every side alike.
 //! `COMPARE_PLACEMENTS=same,split,none` adds the unpinned placement;
-//! `COMPARE_WORKLOADS=thr,rtt,fan,poll,mtserver` (or `thr64`, `thr64k`) and `COMPARE_IMPLS=zactor,libzmq,...`
+//! `COMPARE_WORKLOADS=thr,rtt,fan,poll,mtserver,tcp,ipc` (or `thr64`, `thr64k`) and `COMPARE_IMPLS=zactor,libzmq,...`
 //! narrow a run (to profile one side, say).
+
+mod net;
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -574,7 +584,7 @@ mod crossbeam_side {
 }
 
 /// The implementations, in the order they run within a round.
-const IMPLS: [&str; 4] = ["zactor", "libzmq", "omq-tokio", "crossbeam"];
+const IMPLS: [&str; 5] = ["zactor", "libzmq", "omq-tokio", "zeromq", "crossbeam"];
 
 /// The workloads and their sizes.
 const THR_SMALL_COUNT: u64 = 2_000_000;
@@ -588,6 +598,20 @@ const FAN_OUT_WINDOW: Duration = Duration::from_millis(300);
 const MTSERVER_CLIENTS: usize = 8;
 const MTSERVER_WORKERS: usize = 5;
 const MTSERVER_WINDOW: Duration = Duration::from_millis(500);
+/// The tcp and ipc rows (`net.rs`): fewer messages than inproc, as the
+/// slowest peers move a few hundred thousand small messages a second.
+const NET_THR_SMALL_COUNT: u64 = 200_000;
+const NET_THR_LARGE_COUNT: u64 = 5_000;
+const NET_RTT_DURATION: Duration = Duration::from_millis(300);
+
+/// The rows of each network transport.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+enum NetRow {
+    PushPullSmall,
+    PushPullLarge,
+    ReqRepMean,
+    ReqRepMedian,
+}
 
 /// One row of the table: a workload and how its figure reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -606,6 +630,8 @@ enum Metric {
     /// this many members, all idle but one: half a round trip.
     PollerWake(usize),
     MtServer,
+    /// A tcp or ipc row.
+    Net(net::Transport, NetRow),
 }
 
 impl Metric {
@@ -624,6 +650,15 @@ impl Metric {
                 let (clients, workers) = mtserver_size();
                 format!("mtserver {clients} REQ→ROUTER→proxy→DEALER→{workers} REP, req/s")
             }
+            Metric::Net(transport, row) => {
+                let t = transport.name();
+                match row {
+                    NetRow::PushPullSmall => format!("{t} PUSH→PULL 64 B, msg/s"),
+                    NetRow::PushPullLarge => format!("{t} PUSH→PULL 64 KiB, msg/s"),
+                    NetRow::ReqRepMean => format!("{t} REQ→REP 1 B round trip, mean µs"),
+                    NetRow::ReqRepMedian => format!("{t} REQ→REP 1 B round trip, median µs"),
+                }
+            }
         }
     }
 
@@ -632,7 +667,8 @@ impl Metric {
             Metric::PushPullSmall
             | Metric::PushPullLarge
             | Metric::FanOutRate
-            | Metric::MtServer => {
+            | Metric::MtServer
+            | Metric::Net(_, NetRow::PushPullSmall | NetRow::PushPullLarge) => {
                 if value >= 1e6 {
                     format!("{:.2} M", value / 1e6)
                 } else {
@@ -643,7 +679,8 @@ impl Metric {
             | Metric::PairMedian
             | Metric::PollWake
             | Metric::PollWake1000
-            | Metric::PollerWake(_) => format!("{value:.2}"),
+            | Metric::PollerWake(_)
+            | Metric::Net(_, NetRow::ReqRepMean | NetRow::ReqRepMedian) => format!("{value:.2}"),
             Metric::FanOutDropped => format!("{value:.1}"),
         }
     }
@@ -674,6 +711,44 @@ fn run_round(name: &'static str, placement: Placement, results: &mut Results) {
     type Thr = fn(Body, u64, Placement) -> f64;
     type Rtt = fn(Duration, Placement) -> RoundTrips;
     type Fan = fn(usize, Duration, Placement) -> FanOut;
+    let mut record = |metric, value| {
+        results
+            .entry((metric, placement, name))
+            .or_default()
+            .push(value)
+    };
+    for transport in net::Transport::ALL {
+        if !wanted("COMPARE_WORKLOADS", transport.name()) {
+            continue;
+        }
+        let Some((thr, rtt)) = net::workloads(name, transport) else {
+            continue;
+        };
+        let small = thr(
+            &transport.endpoint(),
+            Body::Small(64),
+            NET_THR_SMALL_COUNT,
+            placement,
+        );
+        record(Metric::Net(transport, NetRow::PushPullSmall), small);
+        let large = thr(
+            &transport.endpoint(),
+            Body::Moved(LARGE),
+            NET_THR_LARGE_COUNT,
+            placement,
+        );
+        record(Metric::Net(transport, NetRow::PushPullLarge), large);
+        let per_trip: Vec<f64> = rtt(&transport.endpoint(), NET_RTT_DURATION, placement)
+            .iter()
+            .map(|d| micros(*d))
+            .collect();
+        let mean = per_trip.iter().sum::<f64>() / per_trip.len().max(1) as f64;
+        record(Metric::Net(transport, NetRow::ReqRepMean), mean);
+        record(
+            Metric::Net(transport, NetRow::ReqRepMedian),
+            median(&per_trip),
+        );
+    }
     let (thr, rtt, fan): (Thr, Rtt, Fan) = match name {
         "zactor" => (
             zactor_side::push_pull,
@@ -690,17 +765,13 @@ fn run_round(name: &'static str, placement: Placement, results: &mut Results) {
             omq_side::pair_round_trip,
             omq_side::fan_out,
         ),
-        _ => (
+        "crossbeam" => (
             crossbeam_side::push_pull,
             crossbeam_side::pair_round_trip,
             crossbeam_side::fan_out,
         ),
-    };
-    let mut record = |metric, value| {
-        results
-            .entry((metric, placement, name))
-            .or_default()
-            .push(value)
+        // zeromq (zmq.rs) has no inproc transport.
+        _ => return,
     };
     if wanted("COMPARE_WORKLOADS", "thr") || wanted("COMPARE_WORKLOADS", "thr64") {
         record(
@@ -910,14 +981,38 @@ fn print_table(results: &Results, placements: &[Placement]) {
         Metric::PollerWake(POLLER_MEMBERS[2]),
         Metric::MtServer,
     ];
-    for metric in metrics {
+    let net_metrics = net::Transport::ALL.into_iter().flat_map(|transport| {
+        [
+            NetRow::PushPullSmall,
+            NetRow::PushPullLarge,
+            NetRow::ReqRepMean,
+            NetRow::ReqRepMedian,
+        ]
+        .map(|row| Metric::Net(transport, row))
+    });
+    for metric in metrics.into_iter().chain(net_metrics) {
+        // A network row with no figure at all was not asked for.
+        let measured = |name| {
+            placements
+                .iter()
+                .any(|&p| results.contains_key(&(metric, p, name)))
+        };
+        if matches!(metric, Metric::Net(..)) && !IMPLS.iter().any(|&name| measured(name)) {
+            continue;
+        }
+        // Where an implementation lacks a network transport (crossbeam).
+        let missing = if matches!(metric, Metric::Net(..)) {
+            "n/a"
+        } else {
+            "–"
+        };
         for &placement in placements {
             let value = |name| results.get(&(metric, placement, name)).map(|v| median(v));
             print!("| {} | {} |", metric.label(), placement.name());
             for name in IMPLS {
                 match value(name) {
                     Some(v) => print!(" {} |", metric.format(v)),
-                    None => print!(" – |"),
+                    None => print!(" {missing} |"),
                 }
             }
             for peer in peers {
@@ -925,7 +1020,7 @@ fn print_table(results: &Results, placements: &[Placement]) {
                     (Some(z), Some(p)) if metric != Metric::FanOutDropped && p > 0.0 => {
                         print!(" {:.2}× |", z / p)
                     }
-                    _ => print!(" – |"),
+                    _ => print!(" {missing} |"),
                 }
             }
             println!();
@@ -1023,7 +1118,8 @@ fn main() {
     let placements = placements();
     let cores = core_affinity::get_core_ids().map_or(0, |ids| ids.len());
     println!(
-        "zactor vs libzmq {:?} (zmq crate 0.10), omq-tokio 0.33, crossbeam-channel; {cores} cores; \
+        "zactor vs libzmq {:?} (zmq crate 0.10), omq-tokio 0.33, crossbeam-channel, \
+         zeromq 0.7 (tcp/ipc only); {cores} cores; \
          {rounds} interleaved rounds, medians shown",
         ::zmq::version()
     );

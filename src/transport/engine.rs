@@ -316,6 +316,11 @@ impl Engine {
         self.pipe.is_some()
     }
 
+    /// Whether the socket queued messages this connection has not taken.
+    pub(crate) fn has_queued(&self) -> bool {
+        self.pipe.as_ref().is_some_and(PipeEnd::peek_ready)
+    }
+
     /// Puts the engine in spinning mode (see `spinning`); the I/O thread
     /// then polls it with [`Engine::poll_pipe`] and ends the mode with
     /// [`Engine::settle`].
@@ -404,9 +409,15 @@ impl Engine {
     /// A command about our pipe, from the socket.
     pub(crate) fn on_command(&mut self, command: &Command) -> Result<(), Closed> {
         if self.connecting || !self.conn.is_ready() {
-            // Nothing to move yet; a socket that went away ends the attempt.
+            // Nothing to move yet. A socket that went away ends the attempt,
+            // unless it left messages queued: those go once the handshake
+            // completes (within LINGER, as the I/O thread arranged).
             return match command {
-                Command::PipeTerm(_) => Err(Closed::SocketGone),
+                Command::PipeTerm(_) if !self.has_queued() => Err(Closed::SocketGone),
+                Command::PipeTerm(_) => {
+                    self.closing = true;
+                    Ok(())
+                }
                 _ => Ok(()),
             };
         }

@@ -30,6 +30,7 @@ use crate::error::{Error, Result};
 use crate::mailbox::Mailbox;
 use crate::monitor_event::SocketEvent;
 use crate::signaler::{lock, Watcher};
+use crate::socket_type::SocketType;
 use crate::sync::{thread, Arc, AtomicBool, Mutex, Ordering};
 
 /// Linux's `EINPROGRESS`, the value of a CONNECT_DELAYED event.
@@ -269,8 +270,11 @@ struct Connecter {
     pipe: Option<ConnectPipe>,
     /// IMMEDIATE: no pipe between connections.
     immediate: bool,
-    /// The socket closed: no more attempts.
+    /// The socket closed: no more attempts, unless messages it queued
+    /// still wait for a connection (then until LINGER runs out).
     orphaned: bool,
+    /// The end of LINGER once orphaned (`None`: no limit, or not orphaned).
+    linger_until: Option<Instant>,
     /// The connection carrying the pipe, if any.
     engine: Option<Token>,
     /// When to try again, while neither connected nor connecting.
@@ -313,6 +317,22 @@ struct EngineEntry {
     hot: bool,
 }
 
+impl Connecter {
+    /// Whether its socket queued messages that no connection carries yet
+    /// (an orphan with such messages keeps trying, within LINGER).
+    fn has_queued(&self) -> bool {
+        // A SUB's pipe carries only its subscriptions: nothing to deliver.
+        self.owner.kind != SocketType::SUB
+            && self.pipe.as_ref().is_some_and(|pipe| pipe.end.peek_ready())
+    }
+
+    /// Whether an orphan still has reason to try: queued messages, and
+    /// LINGER not run out.
+    fn lingers(&self, now: Instant) -> bool {
+        self.has_queued() && self.linger_until.map_or(true, |until| now < until)
+    }
+}
+
 impl Reactor {
     /// The loop: wait for readiness, requests and commands, serve them,
     /// run the timers. After a pass that did work the thread spins (polls
@@ -328,7 +348,7 @@ impl Reactor {
         // While spinning: when the timers are next run.
         let mut timers_at = Instant::now();
         let mut rounds: u32 = 0;
-        while !(self.stopping && self.engines.is_empty()) {
+        while !(self.stopping && self.engines.is_empty() && self.connecters.is_empty()) {
             let timeout = if spin_until.is_some() {
                 Some(Duration::ZERO)
             } else {
@@ -402,7 +422,7 @@ impl Reactor {
         for token in connecters {
             if let Some(connecter) = self.connecters.get_mut(&token) {
                 connecter.orphaned = true;
-                if connecter.engine.is_none() {
+                if connecter.engine.is_none() && !connecter.lingers(Instant::now()) {
                     self.drop_connecter(token);
                 }
             }
@@ -410,7 +430,9 @@ impl Reactor {
         let idle: Vec<Token> = self
             .engines
             .iter()
-            .filter(|(_, e)| !e.engine.has_pipe() || !e.engine.is_ready())
+            .filter(|(_, e)| {
+                !e.engine.has_pipe() || (!e.engine.is_ready() && !e.engine.has_queued())
+            })
             .map(|(t, _)| *t)
             .collect();
         for token in idle {
@@ -514,6 +536,7 @@ impl Reactor {
                         endpoint,
                         immediate: pipe.is_none(),
                         orphaned: false,
+                        linger_until: None,
                         pipe,
                         engine: None,
                         retry_at: None,
@@ -566,20 +589,26 @@ impl Reactor {
                 // Pipe ends mailed to the socket after it drained its
                 // mailbox: dropping them tells their engines (PipeTerm).
                 while mailbox.try_recv().is_some() {}
+                // A connect that is between connections keeps trying while
+                // it holds messages the socket queued, within LINGER (as
+                // libzmq's session does); without any it goes now.
+                let now = Instant::now();
+                let linger_until = (linger > 0).then(|| now + Duration::from_millis(linger as u64));
+                for connecter in self.connecters.values_mut() {
+                    if connecter.owner.socket == socket {
+                        connecter.orphaned = true;
+                        connecter.linger_until = linger_until;
+                    }
+                }
                 let doomed: Vec<Token> = self
                     .connecters
                     .iter()
                     .filter(|(_, c)| c.owner.socket == socket)
-                    .filter(|(_, c)| linger == 0 || c.engine.is_none())
+                    .filter(|(_, c)| linger == 0 || (c.engine.is_none() && !c.lingers(now)))
                     .map(|(t, _)| *t)
                     .collect();
                 for token in doomed {
                     self.drop_connecter(token);
-                }
-                for connecter in self.connecters.values_mut() {
-                    if connecter.owner.socket == socket {
-                        connecter.orphaned = true;
-                    }
                 }
                 let doomed: Vec<Token> = self
                     .engines
@@ -628,8 +657,12 @@ impl Reactor {
             match connecter.engine {
                 Some(engine) => token = engine,
                 None => {
-                    if matches!(command, Command::PipeTerm(_)) {
-                        // The socket closed or disconnected: stop trying.
+                    // The socket closed or disconnected: stop trying (a
+                    // closed socket's queued messages excepted, see
+                    // `CloseSocket`).
+                    if matches!(command, Command::PipeTerm(_))
+                        && !(connecter.orphaned && connecter.lingers(Instant::now()))
+                    {
                         self.drop_connecter(token);
                     }
                     return;
@@ -801,7 +834,14 @@ impl Reactor {
         };
         connecter.engine = None;
         if connecter.orphaned {
-            self.drop_connecter(connecter_token);
+            connecter.pipe = pipe;
+            // A peer that refused us (an incompatible type...) will again.
+            let refused = matches!(why, Closed::Protocol(_));
+            if !refused && connecter.lingers(Instant::now()) {
+                self.schedule_retry(connecter_token, was_ready);
+            } else {
+                self.drop_connecter(connecter_token);
+            }
             return;
         }
         match pipe {
@@ -892,7 +932,7 @@ impl Reactor {
             .owner
             .events
             .emit(event, value, &connecter.endpoint);
-        let engine = AnyEngine::new(
+        let mut engine = AnyEngine::new(
             stream,
             engine_token,
             connecter.owner.clone(),
@@ -901,11 +941,19 @@ impl Reactor {
             origin,
             connecting,
         );
+        if connecter.orphaned {
+            // Its socket closed: this connection only flushes, within LINGER.
+            engine.linger(Instant::now());
+        }
         self.add_engine(engine_token, engine, Some(token));
     }
 
     fn next_timer(&self) -> Option<Instant> {
-        let retries = self.connecters.values().filter_map(|c| c.retry_at);
+        let retries = self
+            .connecters
+            .values()
+            .flat_map(|c| [c.retry_at, c.linger_until])
+            .flatten();
         let handshakes = self.handshakes.iter().map(|(at, _)| *at);
         // Heartbeats: a scan of the engines (a timer heap is for later).
         let heartbeats = self.engines.values().filter_map(|e| e.engine.deadline());
@@ -943,6 +991,17 @@ impl Reactor {
                     self.engine_closed(token, closed);
                 }
             }
+        }
+        // Orphans whose LINGER ran out give their queued messages up.
+        let expired: Vec<Token> = self
+            .connecters
+            .iter()
+            .filter(|(_, c)| c.orphaned && c.engine.is_none())
+            .filter(|(_, c)| c.linger_until.is_some_and(|at| at <= now))
+            .map(|(t, _)| *t)
+            .collect();
+        for token in expired {
+            self.drop_connecter(token);
         }
         let due: Vec<Token> = self
             .connecters

@@ -166,6 +166,13 @@ impl AnyEngine {
             AnyEngine::Raw(_) => Ok(false),
         }
     }
+    /// Whether the socket queued messages this connection has not taken.
+    pub(crate) fn has_queued(&self) -> bool {
+        match self {
+            AnyEngine::Zmtp(e) => e.has_queued(),
+            AnyEngine::Raw(_) => false,
+        }
+    }
     pub(crate) fn is_connecting(&self) -> bool {
         match self {
             AnyEngine::Zmtp(e) => e.is_connecting(),
