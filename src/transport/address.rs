@@ -26,14 +26,57 @@ pub(crate) enum Role {
     Connect,
 }
 
+/// An ephemeral port range for bind, CZMQ's syntax: `*[lo-hi]` takes the
+/// first free port from `lo` up, `!` or `![lo-hi]` a random free one; either
+/// bound may be left out (`*[60000-]`), the default range being the IANA
+/// dynamic ports, 49152–65535.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct PortRange {
+    pub(crate) low: u16,
+    pub(crate) high: u16,
+    pub(crate) random: bool,
+}
+
+const DYNAMIC_PORTS: (u16, u16) = (0xC000, 0xFFFF);
+
+/// The range of a port written `*[lo-hi]`, `!` or `![lo-hi]`; `None` for
+/// any other port; `EINVAL` for a malformed or empty range.
+pub(crate) fn port_range(port: &str) -> Result<Option<PortRange>> {
+    let (random, rest) = match port.as_bytes().first() {
+        Some(b'!') => (true, &port[1..]),
+        Some(b'*') if port.len() > 1 => (false, &port[1..]),
+        _ => return Ok(None),
+    };
+    let (mut low, mut high) = DYNAMIC_PORTS;
+    if !rest.is_empty() {
+        let inner = rest
+            .strip_prefix('[')
+            .and_then(|r| r.strip_suffix(']'))
+            .ok_or(Error::EINVAL)?;
+        let (lo, hi) = inner.split_once('-').ok_or(Error::EINVAL)?;
+        let number = |text: &str| text.parse::<u16>().map_err(|_| Error::EINVAL);
+        if !lo.is_empty() {
+            low = number(lo)?;
+        }
+        if !hi.is_empty() {
+            high = number(hi)?;
+        }
+    }
+    if low == 0 || low > high {
+        return Err(Error::EINVAL);
+    }
+    Ok(Some(PortRange { low, high, random }))
+}
+
 /// Splits `host:port` and checks the syntax: a non-empty host and a port
-/// that is a number or `*`.
+/// that is a number, `*`, or a range (see [`PortRange`]).
 pub(crate) fn check_tcp(address: &str) -> Result<(&str, &str)> {
+    // A range's brackets hold no colon, so the last colon is the port's.
     let (host, port) = address.rsplit_once(':').ok_or(Error::EINVAL)?;
     if host.is_empty() || port.is_empty() {
         return Err(Error::EINVAL);
     }
-    if port != "*" && port.parse::<u16>().is_err() {
+    if port != "*" && port.parse::<u16>().is_err() && port_range(port)?.is_none() {
         return Err(Error::EINVAL);
     }
     if host.starts_with('[') != host.ends_with(']') {
@@ -53,8 +96,10 @@ pub(crate) fn check_tcp(address: &str) -> Result<(&str, &str)> {
 /// without it, IPv4 is preferred. IPv6 literals work either way.
 pub(crate) fn resolve_tcp(address: &str, role: Role, ipv6: bool) -> Result<SocketAddr> {
     let (host, port) = check_tcp(address)?;
+    let ranged = port_range(port)?.is_some();
     let port = match (port, role) {
         ("*", Role::Bind) => 0,
+        (_, Role::Bind) if ranged => 0, // the listener tries the range
         ("*", Role::Connect) => return Err(Error::EINVAL),
         (number, _) => number.parse::<u16>().map_err(|_| Error::EINVAL)?,
     };

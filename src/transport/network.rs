@@ -11,7 +11,9 @@
 
 use std::collections::BTreeSet;
 
-use super::address::{self, Role};
+use std::net::SocketAddr;
+
+use super::address::{self, PortRange, Role};
 use super::engine::{limit, ConnectPipe};
 use super::io_pool::IoPool;
 use super::io_thread::{Connect, Listen, Request, Target};
@@ -63,7 +65,11 @@ fn listen(endpoint: Endpoint<'_>, owner: &Owner) -> Result<(Listener, String)> {
     Ok(match endpoint {
         Endpoint::Tcp(address) => {
             let addr = address::resolve_tcp(address, Role::Bind, owner.options.ipv6)?;
-            let listener = Listener::bind_tcp(addr, &owner.options).map_err(io_error)?;
+            let (_, port) = address::check_tcp(address)?;
+            let listener = match address::port_range(port)? {
+                Some(range) => bind_in_range(addr, range, owner)?,
+                None => Listener::bind_tcp(addr, &owner.options).map_err(io_error)?,
+            };
             let bound = listener.tcp_addr().unwrap_or(addr);
             (listener, address::tcp_endpoint(bound))
         }
@@ -74,6 +80,31 @@ fn listen(endpoint: Endpoint<'_>, owner: &Owner) -> Result<(Listener, String)> {
         }
         Endpoint::Inproc(_) => return Err(Error::EINVAL),
     })
+}
+
+/// Binds the first free port of `range` (from a random one for `!`);
+/// `EADDRINUSE` when every port is taken.
+fn bind_in_range(mut addr: SocketAddr, range: PortRange, owner: &Owner) -> Result<Listener> {
+    let span = u32::from(range.high - range.low) + 1;
+    let start = if range.random {
+        // Randomness enough to spread binds: the clock's nanoseconds.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.subsec_nanos());
+        nanos % span
+    } else {
+        0
+    };
+    for step in 0..span {
+        let port = u32::from(range.low) + (start + step) % span;
+        addr.set_port(port as u16);
+        match Listener::bind_tcp(addr, &owner.options) {
+            Ok(listener) => return Ok(listener),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => continue,
+            Err(e) => return Err(io_error(e)),
+        }
+    }
+    Err(Error::EADDRINUSE)
 }
 
 /// Connects to `endpoint` in the background; returns the socket's end of
