@@ -69,7 +69,15 @@ pub struct Message {
 /// The three bodies; each carries the `MORE` flag so the whole `Message`
 /// fits in 80 bytes with 77 inline bytes (a flag outside the enum would cost
 /// a word of padding).
+///
+/// `repr(u8)` lays each variant out as a C struct after the one-byte tag, so
+/// `more` sits at byte 1 in all three: reading the flag (once per frame on
+/// both ends of a pipe) is one load, not a match, and a move of a `Message`
+/// stays a plain copy instead of being split per variant (a split copy
+/// reassembled from the stack stalled store-to-load forwarding on the
+/// receive path).
 #[derive(Clone)]
+#[repr(u8)]
 enum Repr {
     /// `buf[..len]` is the body; the rest is zero.
     Inline {

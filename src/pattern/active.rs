@@ -49,7 +49,12 @@ impl ActiveSet {
     /// Moves the cursor to the next usable pipe.
     #[inline]
     pub(crate) fn advance(&mut self) {
-        self.current = (self.current + 1) % self.active;
+        // A compare, not `% self.active`: a division costs tens of cycles,
+        // and this runs once per message on both ends of a pipe.
+        self.current += 1;
+        if self.current >= self.active {
+            self.current = 0;
+        }
     }
 
     /// Marks the pipe under the cursor unusable; the cursor then points at

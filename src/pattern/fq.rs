@@ -38,7 +38,7 @@ impl Fq {
     }
 
     /// Takes the next frame, with the pipe it came from.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn recv(&mut self, pipes: &mut Pipes) -> Option<(Message, PipeId)> {
         let mut empty = 0;
         while let Some(id) = self.set.current() {

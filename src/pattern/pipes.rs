@@ -121,7 +121,7 @@ impl Pipes {
     /// Reads a frame from a pipe. `None` when it is empty (or gone); a pipe
     /// found finished goes on the dead list. Unless spinning, an empty pipe
     /// is marked asleep: its writer's next flush sends `ActivateRead`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn read(&mut self, id: PipeId) -> Option<Message> {
         let spinning = self.spinning;
         let entry = self.get(id)?;

@@ -271,7 +271,7 @@ impl PipeEnd {
 
     /// Reads one frame; `None` when nothing is ready (and then the peer will
     /// send `ActivateRead` when it next flushes).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn read(&mut self) -> Option<Message> {
         let msg = self.inn.read()?;
         if !msg.get_more() {
@@ -299,6 +299,7 @@ impl PipeEnd {
         self.peer_closed() && !self.inn.check_read()
     }
 
+    #[inline(always)]
     fn return_credit(&mut self) {
         let direction = self.peer();
         // Relaxed: see `set_out_hwm`.
@@ -306,6 +307,15 @@ impl PipeEnd {
         if hwm == 0 || self.msgs_read - self.reported < report_batch(hwm) {
             return;
         }
+        self.report_credit();
+    }
+
+    /// Reports the read count to the writer (once per batch), waking it if
+    /// it waits for room. Out of line, so the per-frame path stays small.
+    #[cold]
+    #[inline(never)]
+    fn report_credit(&mut self) {
+        let direction = self.peer();
         self.reported = self.msgs_read;
         if self.link.credit[direction].report(self.msgs_read) {
             self.send_to_peer(Command::ActivateWrite);

@@ -22,7 +22,8 @@
 //! Because marking asleep and publishing are both read-modify-writes of the same
 //! word, either the reader sees the new items or the writer sees the mark:
 //! a wake-up can never be lost, and a flush costs a wake-up only when the reader
-//! really found the queue empty.
+//! really found the queue empty. (The reader loads the word before its CAS:
+//! a larger count it takes with that load, without a locked instruction.)
 //!
 //! A chunk the reader has finished is handed back to the writer through the
 //! `spare` slot, so a warm queue allocates nothing.
@@ -301,6 +302,16 @@ impl<T: Send> Reader<T> {
             // SAFETY: only this `Reader` touches the reader state.
             let state = unsafe { &mut *state };
             if state.read < state.limit {
+                return true;
+            }
+            // A plain load first: when the writer has published more, that
+            // is all we need (Acquire pairs with the writer's Release in
+            // `flush`, as the failing CAS below would), and a reader that
+            // keeps catching up with its writer pays no locked instruction
+            // per message. Only a queue that looks empty needs the CAS.
+            let seen = self.shared.published.load(Ordering::Acquire);
+            if seen != ASLEEP && seen > state.read {
+                state.limit = seen;
                 return true;
             }
             match self.shared.published.compare_exchange(
