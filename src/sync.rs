@@ -107,3 +107,8 @@ mod imp {
 }
 
 pub(crate) use imp::*;
+
+/// `std`'s `Arc` under both configurations, for trait objects that no loom
+/// model looks into (a socket's monitor sink): loom's `Arc` cannot hold an
+/// unsized value.
+pub(crate) use std::sync::Arc as DynArc;

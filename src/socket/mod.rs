@@ -26,7 +26,7 @@ use crate::pattern::{AnyPattern, Pattern, PatternOption};
 use crate::pipe::{PeerInfo, PipeEnd, PipeId};
 use crate::signaler::{deadline_after, Spinner};
 use crate::socket_type::SocketType;
-use crate::sync::Arc;
+use crate::sync::{Arc, DynArc};
 use crate::transport::network::{self, IoThreads};
 use crate::transport::{self, inproc, Endpoint};
 use monitor::MonitorSlot;
@@ -125,7 +125,7 @@ pub(crate) struct Core {
     #[cfg(unix)]
     ready_fd: Option<ready_fd::ReadyFd>,
     /// `monitor`'s PAIR, shared with our listeners and connections.
-    monitor: Arc<MonitorSlot>,
+    monitor: DynArc<MonitorSlot>,
 }
 
 /// The types CONFLATE applies to (libzmq: single-part patterns only).
@@ -165,7 +165,7 @@ impl Socket {
                 io: None,
                 #[cfg(unix)]
                 ready_fd: None,
-                monitor: Arc::new(MonitorSlot::default()),
+                monitor: DynArc::new(MonitorSlot::default()),
             }),
             ctx,
         })

@@ -36,7 +36,7 @@ use crate::msg::Message;
 use crate::pipe::{pipe_pair, PeerInfo, PipeEnd, PipeId};
 use crate::socket::options::Options;
 use crate::socket_type::SocketType;
-use crate::sync::Arc;
+use crate::sync::{Arc, DynArc};
 use crate::sys;
 
 /// Octets queued in the encoder before the engine stops reading its pipe.
@@ -54,7 +54,7 @@ pub(crate) struct Owner {
     pub(crate) kind: SocketType,
     pub(crate) options: Options,
     /// Where this socket's monitor events go.
-    pub(crate) events: Arc<dyn EventSink>,
+    pub(crate) events: DynArc<dyn EventSink>,
 }
 
 /// The HWM of one direction as a pipe limit (0: none).
