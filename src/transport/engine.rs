@@ -152,6 +152,9 @@ pub(crate) struct Engine {
     /// leaves it awake, so the socket's next flush costs no `ActivateRead`
     /// command; the thread calls [`Engine::settle`] before it blocks.
     spinning: bool,
+    /// The last write met a full stream (`EAGAIN`): nothing more is written
+    /// until a writable event says there is room.
+    stream_full: bool,
 }
 
 #[derive(Debug)]
@@ -217,6 +220,7 @@ impl Engine {
             dead_at: None,
             give_up_at,
             spinning: false,
+            stream_full: false,
         }
     }
 
@@ -331,7 +335,14 @@ impl Engine {
     /// While spinning: moves what the socket queued since the last look, if
     /// anything (true), without marking the pipe asleep.
     pub(crate) fn poll_pipe(&mut self) -> Result<bool, Closed> {
-        let ready = self.pipe.as_ref().is_some_and(PipeEnd::peek_ready);
+        // A full stream takes nothing until it is writable again: trying
+        // now would only spin on `EAGAIN` (and starve a peer on this core).
+        let ready = !self.stream_full && self.pipe.as_ref().is_some_and(PipeEnd::peek_ready);
+        if self.stream_full {
+            // Resumed by the writable event, which reads the pipe (with
+            // marking reads: no longer spinning).
+            return Ok(false);
+        }
         if ready && self.conn.is_ready() && !self.connecting {
             self.push_out()?;
         }
@@ -347,10 +358,11 @@ impl Engine {
             Some(pipe) => pipe.check_read(),
             None => false,
         };
-        if ready && self.conn.is_ready() && !self.connecting {
+        if ready && self.conn.is_ready() && !self.connecting && !self.stream_full {
             self.push_out()?;
         }
-        Ok(ready)
+        // Something waits, but for the stream: not work to spin for.
+        Ok(ready && !self.stream_full)
     }
 
     /// Ends the engine: takes back a half-written inbound message and
@@ -371,6 +383,9 @@ impl Engine {
 
     /// The stream is readable and/or writable.
     pub(crate) fn on_event(&mut self, readable: bool, writable: bool) -> Result<(), Closed> {
+        if writable {
+            self.stream_full = false;
+        }
         let mut just_connected = false;
         if self.connecting {
             if !(writable || readable) {
@@ -625,10 +640,14 @@ impl Engine {
                 Ok(n) => {
                     drop(slices);
                     self.conn.encoder().advance(n);
+                    self.stream_full = false;
                     return Ok(true);
                 }
                 Err(e) => match e.kind() {
-                    ErrorKind::WouldBlock => return Ok(false),
+                    ErrorKind::WouldBlock => {
+                        self.stream_full = true;
+                        return Ok(false);
+                    }
                     ErrorKind::Interrupted => {}
                     _ => return Err(Closed::Io(e)),
                 },
