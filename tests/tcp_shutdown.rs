@@ -20,36 +20,64 @@ fn far_pull(ctx: &zmq::Context, rcvhwm: i32) -> (zmq::Socket, String) {
     (pull, endpoint)
 }
 
+/// A PUSH in `near` (SNDHWM 0, `linger` if given) connected to `pull`,
+/// with one message through, so the connection is up.
+fn connected_push(
+    near: &zmq::Context,
+    pull: &zmq::Socket,
+    endpoint: &str,
+    linger: Option<i32>,
+) -> zmq::Socket {
+    let push = socket(near, zmq::PUSH);
+    push.set_sndhwm(0).unwrap();
+    if let Some(linger) = linger {
+        push.set_linger(linger).unwrap();
+    }
+    push.connect(endpoint).unwrap();
+    push.send("first", 0).unwrap();
+    assert_eq!(recv_str(pull), "first");
+    push
+}
+
+/// Far more than the kernel's buffers hold: 2,000 bodies of 64 KiB.
+fn flood(push: &zmq::Socket) {
+    let body = vec![0u8; 64 * 1024];
+    for _ in 0..2000 {
+        push.send(&body[..], 0).unwrap();
+    }
+}
+
+/// Destroys `near` on another thread; the receiver hears when it returned.
+fn destroy_in_background(mut near: zmq::Context) -> mpsc::Receiver<()> {
+    let (done, destroyed) = mpsc::channel();
+    std::thread::spawn(move || {
+        near.destroy().unwrap();
+        done.send(()).unwrap();
+    });
+    destroyed
+}
+
 #[test]
 fn destroy_flushes_what_closed_sockets_queued() {
     bounded(|| {
         let far = zmq::Context::new();
         let (pull, endpoint) = far_pull(&far, 10);
-        let mut near = zmq::Context::new();
+        let near = zmq::Context::new();
         const MESSAGES: usize = 20_000;
-        let push = socket(&near, zmq::PUSH);
-        push.set_sndhwm(0).unwrap();
-        push.connect(&endpoint).unwrap();
-        push.send("first", 0).unwrap();
-        assert_eq!(recv_str(&pull), "first");
+        let push = connected_push(&near, &pull, &endpoint, None);
         for i in 0..MESSAGES {
             push.send(format!("{i}").as_str(), 0).unwrap();
         }
         drop(push);
         // The PULL reads slowly (RCVHWM 10): most messages are still queued
         // on our side when destroy starts, and destroy must wait for them.
-        let (done, destroyed) = mpsc::channel();
-        let destroyer = std::thread::spawn(move || {
-            near.destroy().unwrap();
-            done.send(()).unwrap();
-        });
+        let destroyed = destroy_in_background(near);
         for i in 0..MESSAGES {
             assert_eq!(recv_str(&pull), format!("{i}"), "message {i}");
         }
         destroyed
             .recv_timeout(Duration::from_secs(10))
             .expect("destroy returns once everything is flushed");
-        destroyer.join().unwrap();
     });
 }
 
@@ -58,25 +86,11 @@ fn destroy_gives_up_a_flush_after_linger() {
     bounded(|| {
         let far = zmq::Context::new();
         let (pull, endpoint) = far_pull(&far, 1);
-        let mut near = zmq::Context::new();
-        let push = socket(&near, zmq::PUSH);
-        push.set_sndhwm(0).unwrap();
-        push.set_linger(200).unwrap();
-        push.connect(&endpoint).unwrap();
-        push.send("first", 0).unwrap();
-        assert_eq!(recv_str(&pull), "first");
-        // Far more than the kernel's buffers hold, to a reader that stops.
-        let body = vec![0u8; 64 * 1024];
-        for _ in 0..2000 {
-            push.send(&body[..], 0).unwrap();
-        }
+        let near = zmq::Context::new();
+        let push = connected_push(&near, &pull, &endpoint, Some(200));
+        flood(&push); // to a reader that stops
         drop(push);
-        let (done, destroyed) = mpsc::channel();
-        std::thread::spawn(move || {
-            near.destroy().unwrap();
-            done.send(()).unwrap();
-        });
-        destroyed
+        destroy_in_background(near)
             .recv_timeout(Duration::from_secs(10))
             .expect("destroy returns once LINGER runs out");
         drop(pull);
@@ -89,16 +103,8 @@ fn linger_zero_destroy_discards_at_once() {
         let far = zmq::Context::new();
         let (pull, endpoint) = far_pull(&far, 1);
         let mut near = zmq::Context::new();
-        let push = socket(&near, zmq::PUSH);
-        push.set_sndhwm(0).unwrap();
-        push.set_linger(0).unwrap();
-        push.connect(&endpoint).unwrap();
-        push.send("first", 0).unwrap();
-        assert_eq!(recv_str(&pull), "first");
-        let body = vec![0u8; 64 * 1024];
-        for _ in 0..2000 {
-            push.send(&body[..], 0).unwrap();
-        }
+        let push = connected_push(&near, &pull, &endpoint, Some(0));
+        flood(&push);
         drop(push);
         near.destroy().unwrap();
         drop(pull);
@@ -157,7 +163,7 @@ fn ipc_endpoint(name: &str) -> String {
 fn messages_queued_before_the_peer_exists_still_go_after_close() {
     bounded(|| {
         let endpoint = ipc_endpoint("late-peer");
-        let mut near = zmq::Context::new();
+        let near = zmq::Context::new();
         let push = socket(&near, zmq::PUSH);
         push.connect(&endpoint).unwrap();
         for i in 0..100 {
@@ -165,11 +171,7 @@ fn messages_queued_before_the_peer_exists_still_go_after_close() {
         }
         drop(push);
         // LINGER -1: destroy waits for a peer to take them, as libzmq does.
-        let (done, destroyed) = mpsc::channel();
-        std::thread::spawn(move || {
-            near.destroy().unwrap();
-            done.send(()).unwrap();
-        });
+        let destroyed = destroy_in_background(near);
         let far = zmq::Context::new();
         let pull = socket(&far, zmq::PULL);
         pull.bind(&endpoint).unwrap();
@@ -186,18 +188,13 @@ fn messages_queued_before_the_peer_exists_still_go_after_close() {
 fn linger_bounds_the_wait_for_a_peer_that_never_comes() {
     bounded(|| {
         let endpoint = ipc_endpoint("no-peer");
-        let mut near = zmq::Context::new();
+        let near = zmq::Context::new();
         let push = socket(&near, zmq::PUSH);
         push.set_linger(100).unwrap();
         push.connect(&endpoint).unwrap();
         push.send("lost", 0).unwrap();
         drop(push);
-        let (done, destroyed) = mpsc::channel();
-        std::thread::spawn(move || {
-            near.destroy().unwrap();
-            done.send(()).unwrap();
-        });
-        destroyed
+        destroy_in_background(near)
             .recv_timeout(Duration::from_secs(10))
             .expect("destroy returns once LINGER runs out");
     });

@@ -186,9 +186,7 @@ impl Engine {
             identity: Bytes::copy_from_slice(&owner.options.identity),
             max_msg_size: owner.options.maxmsgsize,
         });
-        let connect_timeout = owner.options.connect_timeout;
-        let give_up_at = (connecting && connect_timeout > 0)
-            .then(|| Instant::now() + Duration::from_millis(connect_timeout as u64));
+        let give_up_at = connect_deadline(&owner.options, connecting);
         let (pipe, connect) = match connect {
             Some(c) => (
                 Some(c.end),
@@ -265,11 +263,7 @@ impl Engine {
     /// The socket closed: what it queued may take LINGER ms to flush
     /// (negative: no limit).
     pub(crate) fn linger(&mut self, now: Instant) {
-        let linger = self.owner.options.linger;
-        if linger >= 0 {
-            let limit = now + Duration::from_millis(linger as u64);
-            self.give_up_at = Some(self.give_up_at.map_or(limit, |at| at.min(limit)));
-        }
+        self.give_up_at = linger_deadline(self.give_up_at, &self.owner.options, now);
     }
 
     /// Heartbeats: sends a PING when due; gives the peer up when it has
@@ -337,12 +331,10 @@ impl Engine {
     pub(crate) fn poll_pipe(&mut self) -> Result<bool, Closed> {
         // A full stream takes nothing until it is writable again: trying
         // now would only spin on `EAGAIN` (and starve a peer on this core).
-        let ready = !self.stream_full && self.pipe.as_ref().is_some_and(PipeEnd::peek_ready);
         if self.stream_full {
-            // Resumed by the writable event, which reads the pipe (with
-            // marking reads: no longer spinning).
             return Ok(false);
         }
+        let ready = self.pipe.as_ref().is_some_and(PipeEnd::peek_ready);
         if ready && self.conn.is_ready() && !self.connecting {
             self.push_out()?;
         }
@@ -358,11 +350,15 @@ impl Engine {
             Some(pipe) => pipe.check_read(),
             None => false,
         };
-        if ready && self.conn.is_ready() && !self.connecting && !self.stream_full {
+        // With a full stream what waits is resumed by the writable event
+        // (whose reads mark the pipe, no longer spinning): nothing to spin for.
+        if !ready || self.stream_full {
+            return Ok(false);
+        }
+        if self.conn.is_ready() && !self.connecting {
             self.push_out()?;
         }
-        // Something waits, but for the stream: not work to spin for.
-        Ok(ready && !self.stream_full)
+        Ok(true)
     }
 
     /// Ends the engine: takes back a half-written inbound message and
@@ -396,11 +392,7 @@ impl Engine {
                     self.connecting = false;
                     self.give_up_at = None; // CONNECT_TIMEOUT no longer applies
                     just_connected = true;
-                    self.owner.events.emit(
-                        SocketEvent::CONNECTED,
-                        self.stream.raw_fd() as u32,
-                        &self.endpoint,
-                    );
+                    self.emit(SocketEvent::CONNECTED, self.stream.raw_fd() as u32);
                 }
                 Ok(false) => return Ok(()),
                 Err(e) => return Err(Closed::Io(e)),
@@ -522,9 +514,7 @@ impl Engine {
 
     /// The handshake is complete: give the socket its pipe.
     fn on_handshake(&mut self, peer: PeerMetadata) {
-        self.owner
-            .events
-            .emit(SocketEvent::HANDSHAKE_SUCCEEDED, 0, &self.endpoint);
+        self.emit(SocketEvent::HANDSHAKE_SUCCEEDED, 0);
         let ivl = self.owner.options.heartbeat_ivl;
         if ivl > 0 {
             self.next_ping = Some(Instant::now() + Duration::from_millis(ivl as u64));
@@ -545,22 +535,13 @@ impl Engine {
             }
             return;
         }
-        let options = &self.owner.options;
-        let (rcv, snd) = (
-            limit(options.rcvhwm, options),
-            limit(options.sndhwm, options),
+        let (ours, theirs) = socket_pipe(
+            &self.owner.options,
+            self.socket_connected,
+            &self.endpoint,
+            self.token,
+            &self.io_mailbox,
         );
-        // Side 0 is the connect side: the socket's end for an IMMEDIATE
-        // connect, ours for an accepted connection. The socket writes with
-        // SNDHWM, we write toward it with RCVHWM.
-        let (mut ours, theirs) = if self.socket_connected {
-            let (socket_end, engine_end) = pipe_pair([snd, rcv], &self.endpoint);
-            (engine_end, socket_end)
-        } else {
-            pipe_pair([rcv, snd], &self.endpoint)
-        };
-        theirs.set_in_max_frame(options.maxmsgsize);
-        ours.attach(pipe_id(self.token), self.io_mailbox.clone());
         self.owner.mailbox.send(Command::Attach(Box::new(NewPipe {
             end: theirs,
             peer: PeerInfo { routing_id },
@@ -654,6 +635,53 @@ impl Engine {
             }
         }
     }
+}
+
+/// A pipe between a connection (its end attached to the I/O thread's
+/// mailbox under the engine's token) and its socket: `(ours, the socket's)`.
+/// Side 0 is the connect side: the socket's end when the socket connected
+/// (an IMMEDIATE connect, a STREAM connect), ours for an accepted
+/// connection. The socket writes with SNDHWM, we write toward it with RCVHWM.
+pub(crate) fn socket_pipe(
+    options: &Options,
+    socket_connected: bool,
+    endpoint: &str,
+    token: Token,
+    io_mailbox: &Arc<Mailbox>,
+) -> (PipeEnd, PipeEnd) {
+    let (rcv, snd) = (
+        limit(options.rcvhwm, options),
+        limit(options.sndhwm, options),
+    );
+    let (mut ours, theirs) = if socket_connected {
+        let (socket_end, engine_end) = pipe_pair([snd, rcv], endpoint);
+        (engine_end, socket_end)
+    } else {
+        pipe_pair([rcv, snd], endpoint)
+    };
+    theirs.set_in_max_frame(options.maxmsgsize);
+    ours.attach(pipe_id(token), io_mailbox.clone());
+    (ours, theirs)
+}
+
+/// When a connect still in progress gives up (CONNECT_TIMEOUT; none for 0).
+pub(crate) fn connect_deadline(options: &Options, connecting: bool) -> Option<Instant> {
+    let timeout = options.connect_timeout;
+    (connecting && timeout > 0).then(|| Instant::now() + Duration::from_millis(timeout as u64))
+}
+
+/// `give_up_at` once the socket closed: no later than LINGER from `now`
+/// (negative LINGER: no limit).
+pub(crate) fn linger_deadline(
+    give_up_at: Option<Instant>,
+    options: &Options,
+    now: Instant,
+) -> Option<Instant> {
+    if options.linger < 0 {
+        return give_up_at;
+    }
+    let limit = now + Duration::from_millis(options.linger as u64);
+    Some(give_up_at.map_or(limit, |at| at.min(limit)))
 }
 
 /// The id a pipe end of the I/O thread attaches with: its owner's token.

@@ -472,7 +472,9 @@ impl Reactor {
     /// Ends spinning mode for every hot engine; true if one found work.
     fn settle_hot_engines(&mut self) -> bool {
         let mut moved = false;
-        for token in std::mem::take(&mut self.hot) {
+        // Taken and put back, so the list keeps its capacity.
+        let mut hot = std::mem::take(&mut self.hot);
+        for &token in &hot {
             let Some(entry) = self.engines.get_mut(&token) else {
                 continue;
             };
@@ -482,6 +484,8 @@ impl Reactor {
                 Err(closed) => self.engine_closed(token, closed),
             }
         }
+        hot.clear();
+        self.hot = hot;
         moved
     }
 

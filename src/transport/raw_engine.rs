@@ -29,15 +29,18 @@ use std::time::{Duration, Instant};
 use bytes::{Buf, Bytes, BytesMut};
 use mio::Token;
 
-use super::engine::{limit, pipe_id, Closed, ConnectPipe, Engine, Origin, Owner};
+use super::engine::{
+    connect_deadline, linger_deadline, socket_pipe, Closed, ConnectPipe, Engine, Origin, Owner,
+};
 use super::stream::Stream;
 use crate::command::{Command, NewPipe};
 use crate::mailbox::Mailbox;
 use crate::monitor_event::SocketEvent;
 use crate::msg::Message;
-use crate::pipe::{pipe_pair, PeerInfo, PipeEnd};
+use crate::pipe::{PeerInfo, PipeEnd};
 use crate::socket_type::SocketType;
 use crate::sync::Arc;
+use crate::sys;
 
 /// Octets asked of the kernel per read.
 const READ_CHUNK: usize = 64 * 1024;
@@ -181,11 +184,7 @@ impl AnyEngine {
     }
     /// Reports a monitor event about this connection.
     pub(crate) fn emit(&self, event: SocketEvent, value: u32) {
-        let (owner, endpoint) = match self {
-            AnyEngine::Zmtp(e) => return e.emit(event, value),
-            AnyEngine::Raw(e) => (&e.owner, &e.endpoint),
-        };
-        owner.events.emit(event, value, endpoint);
+        forward!(self, e => e.emit(event, value))
     }
 }
 
@@ -225,9 +224,7 @@ impl RawEngine {
         connect_side: bool,
         connecting: bool,
     ) -> RawEngine {
-        let connect_timeout = owner.options.connect_timeout;
-        let give_up_at = (connecting && connect_timeout > 0)
-            .then(|| Instant::now() + Duration::from_millis(connect_timeout as u64));
+        let give_up_at = connect_deadline(&owner.options, connecting);
         RawEngine {
             stream,
             token,
@@ -263,11 +260,7 @@ impl RawEngine {
     }
 
     fn linger(&mut self, now: Instant) {
-        let linger = self.owner.options.linger;
-        if linger >= 0 {
-            let limit = now + Duration::from_millis(linger as u64);
-            self.give_up_at = Some(self.give_up_at.map_or(limit, |at| at.min(limit)));
-        }
+        self.give_up_at = linger_deadline(self.give_up_at, &self.owner.options, now);
     }
 
     fn on_timer(&mut self, now: Instant) -> Result<(), Closed> {
@@ -283,6 +276,10 @@ impl RawEngine {
 
     fn endpoint(&self) -> &str {
         &self.endpoint
+    }
+
+    fn emit(&self, event: SocketEvent, value: u32) {
+        self.owner.events.emit(event, value, &self.endpoint);
     }
 
     fn has_pipe(&self) -> bool {
@@ -307,11 +304,7 @@ impl RawEngine {
                 Ok(true) => {
                     self.connecting = false;
                     self.give_up_at = None;
-                    self.owner.events.emit(
-                        SocketEvent::CONNECTED,
-                        self.stream.raw_fd() as u32,
-                        &self.endpoint,
-                    );
+                    self.emit(SocketEvent::CONNECTED, self.stream.raw_fd() as u32);
                     return self.start();
                 }
                 Ok(false) => return Ok(()),
@@ -347,21 +340,13 @@ impl RawEngine {
 
     /// The connection is made: give the socket its pipe, and tell it.
     fn on_connected(&mut self) {
-        let options = &self.owner.options;
-        let (rcv, snd) = (
-            limit(options.rcvhwm, options),
-            limit(options.sndhwm, options),
+        let (mut ours, theirs) = socket_pipe(
+            &self.owner.options,
+            self.connect_side,
+            &self.endpoint,
+            self.token,
+            &self.io_mailbox,
         );
-        // Side 0 is the connect side; the socket writes with SNDHWM, we
-        // write toward it with RCVHWM.
-        let (mut ours, theirs) = if self.connect_side {
-            let (socket_end, engine_end) = pipe_pair([snd, rcv], &self.endpoint);
-            (engine_end, socket_end)
-        } else {
-            pipe_pair([rcv, snd], &self.endpoint)
-        };
-        theirs.set_in_max_frame(options.maxmsgsize);
-        ours.attach(pipe_id(self.token), self.io_mailbox.clone());
         // The connect notification (STREAM_NOTIFY, on as in libzmq).
         let _ = ours.write(Message::new());
         self.owner.mailbox.send(Command::Attach(Box::new(NewPipe {
@@ -380,12 +365,12 @@ impl RawEngine {
             }
         }
         let mut buf = BytesMut::new();
+        let fd = self.stream.raw_fd();
         loop {
-            buf.resize(READ_CHUNK, 0);
-            match self.stream.read(&mut buf) {
+            // Straight into spare capacity: no zero-filling per read.
+            match sys::read_into_spare(fd, &mut buf, READ_CHUNK) {
                 Ok(0) => return Err(Closed::Eof),
-                Ok(n) => {
-                    buf.truncate(n);
+                Ok(_) => {
                     let chunk = Message::from(buf.split().freeze());
                     if !self.deliver(chunk) {
                         return Ok(());

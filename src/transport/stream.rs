@@ -2,7 +2,7 @@
 //! domain sockets behind one type each, so the engine and the I/O thread
 //! never care which (mio's non-blocking types; no `unsafe`).
 
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, IoSlice, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -110,13 +110,6 @@ impl Stream {
                 }
             }
             Stream::Unix(_) => Ok(true),
-        }
-    }
-
-    pub(crate) fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.read(buf),
-            Stream::Unix(s) => s.read(buf),
         }
     }
 
