@@ -26,8 +26,9 @@ use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
 
+use super::body::BodyPool;
 use super::command::Command;
-use super::decoder::{Decoder, Event};
+use super::decoder::{BodyRoom, Decoder, Event};
 use super::encoder::Encoder;
 use super::greeting::{Greeting, MechanismName, Version};
 use super::null::{NullHandshake, PeerMetadata};
@@ -140,6 +141,19 @@ impl Connection {
     /// How much room to make in the read buffer (see [`Decoder::wanted`]).
     pub(crate) fn wanted(&self, buffered: usize) -> usize {
         self.decoder.wanted(buffered)
+    }
+
+    /// Where to read the rest of a large message body straight into, once
+    /// the handshake is complete (see [`Decoder::body_room`]).
+    pub(crate) fn body_room(
+        &mut self,
+        buf: &mut BytesMut,
+        pool: &BodyPool,
+    ) -> Option<BodyRoom<'_>> {
+        if self.phase != Phase::Active || self.failed.is_some() {
+            return None;
+        }
+        self.decoder.body_room(buf, pool)
     }
 
     /// Takes what the peer sent from the front of `buf`: the next event for

@@ -12,23 +12,35 @@
 //!   becomes the `Message`'s shared body: no copy. The message keeps that
 //!   region of the read buffer alive; the buffer allocates afresh when it
 //!   next grows, as libzmq's zero-copy receive does.
+//! - A message body of [`RECV_LARGE_BODY`] octets or more, when the caller
+//!   asks for it with [`Decoder::body_room`] (the engine does; the fuzz
+//!   driver and the tests may or may not), gets a buffer of its own from the
+//!   caller's [`BodyPool`]: what the read buffer holds of it is moved in
+//!   (one copy), the caller reads the rest straight into that buffer, and
+//!   the finished body becomes the `Message` without a copy. Its buffer goes
+//!   back to the pool when the message drops, with its pages: no fresh
+//!   memory to fault in per message, and the read buffer, never split, keeps
+//!   its own allocation.
 //!
 //! Sizes are checked from the header, before a body is buffered:
 //! `maxmsgsize` for message frames (per frame, as libzmq), and
 //! [`MAX_COMMAND_SIZE`] for commands. The decoder never allocates from a
 //! declared size: a body is taken only once all of it has been received, and
 //! [`Decoder::wanted`] tells the caller how much to reserve without ever
-//! trusting a declared size beyond twice what actually arrived.
+//! trusting a declared size beyond twice what actually arrived. A body's own
+//! buffer ([`Decoder::body_room`]) grows by the same rule.
 //!
 //! After an error the decoder is spent: every later call returns the same
 //! error.
 
 use bytes::{Buf, BytesMut};
 
+use super::body::{BodyBuf, BodyPool};
 use super::command::Command;
 use super::frame::{FrameHeader, MAX_HEADER_LEN};
 use super::greeting::{GreetingReader, PeerGreeting};
 use super::ZmtpError;
+use crate::config::RECV_LARGE_BODY;
 use crate::msg::{Message, INLINE_CAP};
 
 /// The largest command body accepted. Commands are small (a READY carries a
@@ -65,6 +77,21 @@ enum State {
     Header,
     /// Header read and accepted; waiting for the whole body.
     Body(FrameHeader),
+    /// A large message body being received into a buffer of its own
+    /// ([`Decoder::body_room`]), which holds what has arrived.
+    OwnBody(FrameHeader, BodyBuf),
+}
+
+/// Room in a large body's own buffer ([`Decoder::body_room`]): its spare
+/// capacity (at least one octet) takes the next octets of the body, at most
+/// `max` of them (the rest of the body: the next frame's octets must not go
+/// there).
+#[derive(Debug)]
+pub(crate) struct BodyRoom<'a> {
+    /// The body's buffer: octets read go into its spare capacity.
+    pub(crate) buf: &'a mut Vec<u8>,
+    /// How many octets the body still lacks.
+    pub(crate) max: usize,
 }
 
 /// Decodes one peer's byte stream.
@@ -119,8 +146,64 @@ impl Decoder {
             State::Body(header) => usize::try_from(header.size)
                 .unwrap_or(usize::MAX)
                 .saturating_sub(buffered),
+            State::OwnBody(header, body) => (header.size as usize)
+                .saturating_sub(body.len())
+                .saturating_sub(buffered),
         };
         missing.min(buffered.max(MIN_RESERVE))
+    }
+
+    /// Where to read the rest of a large message body, when one is in
+    /// progress: `Some` once the header of a message frame of at least
+    /// [`RECV_LARGE_BODY`] octets has been read and `buf` does not hold all
+    /// of its body. The first call takes a buffer from `pool` and moves
+    /// what `buf` holds (all of it the body's) into it; the caller then
+    /// reads into [`BodyRoom::buf`]'s spare capacity, at most
+    /// [`BodyRoom::max`] octets, and calls [`Decoder::decode`] as usual,
+    /// which yields the message once the body is complete (a `buf` filled
+    /// meanwhile is drawn from first).
+    ///
+    /// The buffer never grows from the declared size alone: at first to
+    /// twice what arrived (at least 64 KiB, at most the body), then by
+    /// doubling as octets arrive, as [`Decoder::wanted`] does. A pooled
+    /// buffer's capacity is used as it is.
+    pub(crate) fn body_room(
+        &mut self,
+        buf: &mut BytesMut,
+        pool: &BodyPool,
+    ) -> Option<BodyRoom<'_>> {
+        if self.failed.is_some() {
+            return None;
+        }
+        if let State::Body(header) = &self.state {
+            let header = *header;
+            // `check_size` made sure the size fits in memory.
+            let size = header.size as usize;
+            if header.command || size < RECV_LARGE_BODY || buf.len() >= size {
+                return None;
+            }
+            let mut body = pool.take();
+            let first = size.min(buf.len().saturating_mul(2).max(MIN_RESERVE));
+            body.data().reserve_exact(first);
+            body.data().extend_from_slice(buf);
+            buf.clear();
+            self.state = State::OwnBody(header, body);
+        }
+        let State::OwnBody(header, body) = &mut self.state else {
+            return None;
+        };
+        let missing = (header.size as usize).saturating_sub(body.len());
+        if missing == 0 {
+            return None; // complete: `decode` yields it
+        }
+        let data = body.data();
+        if data.len() == data.capacity() {
+            data.reserve_exact(missing.min(data.len().max(MIN_RESERVE)));
+        }
+        Some(BodyRoom {
+            buf: data,
+            max: missing,
+        })
     }
 
     fn step(&mut self, buf: &mut BytesMut) -> Result<Option<Event>, ZmtpError> {
@@ -165,6 +248,25 @@ impl Decoder {
                         msg.set_more(header.more);
                         Ok(Some(Event::Message(msg)))
                     };
+                }
+                State::OwnBody(header, body) => {
+                    let size = header.size as usize;
+                    let take = size.saturating_sub(body.len()).min(buf.len());
+                    if take > 0 {
+                        body.data().extend_from_slice(&buf[..take]);
+                        buf.advance(take);
+                    }
+                    if body.len() < size {
+                        return Ok(None);
+                    }
+                    let more = header.more;
+                    let State::OwnBody(_, body) = std::mem::replace(&mut self.state, State::Header)
+                    else {
+                        return Ok(None); // cannot happen: matched above
+                    };
+                    let mut msg = Message::from(body.freeze());
+                    msg.set_more(more);
+                    return Ok(Some(Event::Message(msg)));
                 }
             }
         }
@@ -264,6 +366,178 @@ mod tests {
         }
         assert!(buf.is_empty(), "everything consumed");
         Ok(events)
+    }
+
+    /// As [`decode_in_pieces`], but as the engine reads: while a large body
+    /// is in progress, each piece goes into its own buffer
+    /// ([`Decoder::body_room`]), at most what the body lacks.
+    fn decode_into_bodies(bytes: &[u8], pieces: &[usize]) -> Result<Vec<Seen>, ZmtpError> {
+        let pool = BodyPool::new();
+        let mut decoder = Decoder::new(-1);
+        let mut buf = BytesMut::new();
+        let mut events = Vec::new();
+        let mut at = 0;
+        for &piece in pieces.iter().cycle() {
+            while let Some(event) = decoder.decode(&mut buf)? {
+                events.push(seen(event));
+            }
+            if at == bytes.len() {
+                break;
+            }
+            let mut end = at.saturating_add(piece.max(1)).min(bytes.len());
+            match decoder.body_room(&mut buf, &pool) {
+                Some(room) => {
+                    assert!(room.buf.capacity() > room.buf.len(), "room to read into");
+                    end = end
+                        .min(at + room.max)
+                        .min(at + room.buf.capacity() - room.buf.len());
+                    room.buf.extend_from_slice(&bytes[at..end]);
+                }
+                None => buf.extend_from_slice(&bytes[at..end]),
+            }
+            at = end;
+        }
+        assert!(buf.is_empty(), "everything consumed");
+        Ok(events)
+    }
+
+    #[test]
+    fn reading_into_own_bodies_gives_the_same_events() {
+        let stream = sample_stream();
+        let whole = decode_in_pieces(&stream, &[usize::MAX]).unwrap();
+        assert_eq!(decode_into_bodies(&stream, &[usize::MAX]).unwrap(), whole);
+        assert_eq!(decode_into_bodies(&stream, &[1]).unwrap(), whole);
+        let mut rng = XorShift(0x5851_f42d_4c95_7f2d);
+        for _ in 0..200 {
+            let pieces: Vec<usize> = (0..8).map(|_| 1 + rng.below(20_000)).collect();
+            assert_eq!(
+                decode_into_bodies(&stream, &pieces).unwrap(),
+                whole,
+                "{pieces:?}"
+            );
+        }
+    }
+
+    /// `count` message frames of `size` octets, after a greeting.
+    fn large_frames(count: usize, size: usize) -> Vec<u8> {
+        let mut encoder = Encoder::new();
+        for i in 0..count {
+            encoder.message(Message::from(vec![i as u8; size]));
+        }
+        let mut bytes = greeting_bytes(1);
+        bytes.extend_from_slice(&encoder.to_vec());
+        bytes
+    }
+
+    /// The next message, feeding `stream` from `at` as the engine reads
+    /// (8 KiB into the read buffer, the rest of a large body into its own).
+    fn next_message(
+        decoder: &mut Decoder,
+        buf: &mut BytesMut,
+        pool: &BodyPool,
+        stream: &[u8],
+        at: &mut usize,
+    ) -> Message {
+        loop {
+            match decoder.decode(buf).unwrap() {
+                Some(Event::Message(msg)) => return msg,
+                Some(_) => continue,
+                None => {}
+            }
+            let end = match decoder.body_room(buf, pool) {
+                Some(room) => {
+                    let end = (*at + room.max).min(stream.len());
+                    room.buf.extend_from_slice(&stream[*at..end]);
+                    end
+                }
+                None => {
+                    let end = (*at + 8192).min(stream.len());
+                    buf.extend_from_slice(&stream[*at..end]);
+                    end
+                }
+            };
+            assert!(end > *at, "stream ended");
+            *at = end;
+        }
+    }
+
+    #[test]
+    fn a_large_body_buffer_comes_back_to_the_pool_when_its_message_drops() {
+        let size = 64 * 1024;
+        let stream = large_frames(3, size);
+        let pool = BodyPool::new();
+        let mut decoder = Decoder::new(-1);
+        let mut buf = BytesMut::new();
+        let mut at = 0;
+        let first = next_message(&mut decoder, &mut buf, &pool, &stream, &mut at);
+        assert_eq!(&first[..], &vec![0u8; size][..]);
+        let memory = first.as_ptr();
+        assert_eq!(pool.free(), 0);
+        drop(first);
+        assert_eq!(pool.free(), 1, "back home");
+        let second = next_message(&mut decoder, &mut buf, &pool, &stream, &mut at);
+        assert_eq!(&second[..], &vec![1u8; size][..]);
+        assert_eq!(second.as_ptr(), memory, "the same buffer, reused");
+        // While a message holds it, the next body gets another buffer.
+        let third = next_message(&mut decoder, &mut buf, &pool, &stream, &mut at);
+        assert_eq!(&third[..], &vec![2u8; size][..]);
+        assert_ne!(third.as_ptr(), memory);
+        assert_eq!(at, stream.len());
+        assert!(buf.is_empty());
+    }
+
+    #[test]
+    fn a_huge_declared_body_gets_no_buffer_up_front() {
+        // A long frame claiming 2^63 - 1 octets, then a few body octets:
+        // its own buffer holds what arrived and room for 64 KiB, no more.
+        let mut frames = vec![0x02];
+        frames.extend_from_slice(&(i64::MAX as u64).to_be_bytes());
+        frames.extend_from_slice(b"abc");
+        let mut buf = BytesMut::from(&greeting_bytes(1)[..]);
+        buf.extend_from_slice(&frames);
+        let pool = BodyPool::new();
+        let mut decoder = Decoder::new(-1);
+        assert!(matches!(
+            decoder.decode(&mut buf),
+            Ok(Some(Event::Greeting(_)))
+        ));
+        assert_eq!(decoder.decode(&mut buf), Ok(None));
+        let room = decoder.body_room(&mut buf, &pool).expect("a large body");
+        assert_eq!(room.buf.as_slice(), b"abc");
+        assert_eq!(room.buf.capacity(), MIN_RESERVE, "nothing from the size");
+        assert_eq!(room.max, i64::MAX as usize - 3);
+        assert!(buf.is_empty(), "moved into the body's buffer");
+        // Filled up, it grows by doubling, as octets arrive.
+        room.buf.resize(MIN_RESERVE, 0);
+        let room = decoder.body_room(&mut buf, &pool).unwrap();
+        assert_eq!(room.buf.capacity(), 2 * MIN_RESERVE);
+        room.buf.resize(2 * MIN_RESERVE, 0);
+        let room = decoder.body_room(&mut buf, &pool).unwrap();
+        assert_eq!(room.buf.capacity(), 4 * MIN_RESERVE);
+        assert_eq!(decoder.decode(&mut buf), Ok(None));
+        // maxmsgsize still refuses it at the header, before any buffer.
+        let mut buf = BytesMut::from(&greeting_bytes(1)[..]);
+        buf.extend_from_slice(&frames);
+        let mut decoder = Decoder::new(1 << 20);
+        assert!(decoder.decode(&mut buf).is_ok());
+        assert!(matches!(
+            decoder.decode(&mut buf),
+            Err(ZmtpError::FrameTooLarge { .. })
+        ));
+        assert!(decoder.body_room(&mut buf, &pool).is_none());
+        // Commands and bodies under the threshold keep to the read buffer.
+        let mut buf = BytesMut::from(&greeting_bytes(1)[..]);
+        buf.extend_from_slice(&[0x02, 0, 0, 0, 0, 0, 0, 0x7f, 0xff, 1]);
+        let mut decoder = Decoder::new(-1);
+        assert!(decoder.decode(&mut buf).is_ok());
+        assert_eq!(decoder.decode(&mut buf), Ok(None));
+        assert!(decoder.body_room(&mut buf, &pool).is_none(), "under 32 KiB");
+        let mut buf = BytesMut::from(&greeting_bytes(1)[..]);
+        buf.extend_from_slice(&[0x06, 0, 0, 0, 0, 0, 1, 0, 0, 1]);
+        let mut decoder = Decoder::new(-1);
+        assert!(decoder.decode(&mut buf).is_ok());
+        assert_eq!(decoder.decode(&mut buf), Ok(None));
+        assert!(decoder.body_room(&mut buf, &pool).is_none(), "a command");
     }
 
     #[test]

@@ -12,15 +12,18 @@
 //! pieces whose size the control octet also sets.
 //!
 //! The driver checks invariants with `assert!` (that is what the fuzzer
-//! looks for): nothing delivered exceeds what was received, and the read
-//! buffer hint never trusts a declared size.
+//! looks for): nothing delivered exceeds what was received, and neither the
+//! read buffer hint nor a large body's own buffer (odd piece sizes read
+//! into one, as the engine does) trusts a declared size.
 
 use bytes::{Bytes, BytesMut};
 
+use super::body::BodyPool;
 use super::command::{Command, Metadata};
 use super::connection::{Connection, ConnectionConfig, Inbound};
 use super::greeting::Greeting;
 use super::null::SOCKET_TYPE;
+use crate::config::RECV_POOL_MAX_BUFFER;
 use crate::msg::Message;
 use crate::socket_type::SocketType;
 
@@ -87,7 +90,25 @@ fn drive(socket_type: SocketType, max_msg_size: i64, stream: &[u8], piece: usize
     let mut buf = BytesMut::new();
     let mut delivered = 0usize;
     let mut outcome = Outcome::default();
+    // Odd piece sizes read as the engine does: the rest of a large body
+    // into a buffer of its own, from a pool.
+    let pool = (piece % 2 == 1).then(BodyPool::new);
     for chunk in stream.chunks(piece) {
+        let mut chunk = chunk;
+        if let Some(room) = pool
+            .as_ref()
+            .and_then(|pool| conn.body_room(&mut buf, pool))
+        {
+            let (len, capacity) = (room.buf.len(), room.buf.capacity());
+            assert!(capacity > len && room.max > 0, "room to read into");
+            assert!(
+                capacity <= (len + len.max(WANTED_SLACK)).max(RECV_POOL_MAX_BUFFER),
+                "a body's buffer never trusts a declared size"
+            );
+            let fits = chunk.len().min(room.max).min(capacity - len);
+            room.buf.extend_from_slice(&chunk[..fits]);
+            chunk = &chunk[fits..];
+        }
         buf.extend_from_slice(chunk);
         assert!(conn.wanted(buf.len()) <= buf.len().max(WANTED_SLACK));
         loop {

@@ -18,8 +18,11 @@
 //!   CANCEL, PING, PONG) as a typed enum, encoded and decoded.
 //! - [`decoder`]: an incremental decoder from a read buffer to events
 //!   (the peer's greeting, commands, message frames), splitting large bodies
-//!   out of the buffer without a copy and enforcing `maxmsgsize` before any
-//!   body is buffered.
+//!   out of the buffer without a copy, or receiving the largest into
+//!   buffers of their own, and enforcing `maxmsgsize` before any body is
+//!   buffered.
+//! - [`body`]: those buffers of their own, recycled through a small pool
+//!   per connection when their messages drop.
 //! - [`encoder`]: frames and commands into an output queue ready for
 //!   `writev`; large bodies are queued by reference, never copied.
 //! - [`null`]: the NULL security mechanism: our READY, the checks on the
@@ -38,6 +41,7 @@
 // driver so far.
 #![allow(dead_code)]
 
+pub(crate) mod body;
 pub(crate) mod command;
 pub(crate) mod connection;
 pub(crate) mod decoder;
@@ -52,12 +56,13 @@ pub(crate) mod null;
 pub(crate) mod subscription;
 
 // The names the transport uses (some only in tests so far).
+pub(crate) use body::BodyPool;
 #[allow(unused_imports)]
 pub(crate) use command::{Command, Metadata};
 #[allow(unused_imports)]
 pub(crate) use connection::{Connection, ConnectionConfig, Inbound};
 #[allow(unused_imports)]
-pub(crate) use decoder::{Decoder, Event};
+pub(crate) use decoder::{BodyRoom, Decoder, Event};
 #[allow(unused_imports)]
 pub(crate) use encoder::Encoder;
 #[allow(unused_imports)]
