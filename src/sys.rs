@@ -9,7 +9,8 @@
 //! - [`read_into_spare`] hands `read(2)` the spare capacity of a
 //!   `BytesMut` (pointer and length from the same `spare_capacity_mut`)
 //!   and extends the buffer's length by exactly what the kernel reports
-//!   written, so no uninitialised octet is ever exposed.
+//!   written, so no uninitialised octet is ever exposed; [`read_into_vec`]
+//!   does the same for a `Vec<u8>` (a large body's own buffer).
 //! - [`poll`] is safe to call with any slice: it passes the kernel a pointer
 //!   and length taken from the same live `&mut [PollFd]`, which the kernel
 //!   writes only inside (`revents`). A descriptor that is not open is not
@@ -233,29 +234,58 @@ extern "C" {
 }
 
 /// Reads what `fd` has, up to the spare capacity of `buf` after reserving
-/// `want` octets (so at least `want`), straight into that capacity, and
-/// grows `buf` by what was read. Unlike a read into an initialised slice it
-/// costs no zero-filling of the buffer first (for a 64 KiB message, a
-/// `memset` of 64 KiB per read).
+/// `want` octets (so at least `want`) and at most `max` octets, straight
+/// into that capacity, and grows `buf` by what was read. Unlike a read into
+/// an initialised slice it costs no zero-filling of the buffer first (for a
+/// 64 KiB message, a `memset` of 64 KiB per read).
 pub(crate) fn read_into_spare(
     fd: RawFd,
     buf: &mut bytes::BytesMut,
     want: usize,
+    max: usize,
 ) -> io::Result<usize> {
     buf.reserve(want);
     let spare = buf.spare_capacity_mut();
-    // SAFETY: `spare` is `spare.len()` octets owned by `buf` and borrowed
-    // mutably here; read(2) writes at most `count` octets from the pointer
-    // and reports how many, and uninitialised memory is a valid target.
-    let n = unsafe { sys_read(fd, spare.as_mut_ptr().cast(), spare.len()) };
+    let len = spare.len().min(max);
+    let n = read_uninit(fd, &mut spare[..len])?;
+    // SAFETY: read(2) initialised the first `n` octets of the spare
+    // capacity (`n <= len`, what it was offered), which directly follow the
+    // buffer's current length.
+    unsafe { buf.set_len(buf.len() + n) };
+    Ok(n)
+}
+
+/// Reads what `fd` has into the spare capacity of `buf`, at most `max`
+/// octets, and grows `buf` by what was read (no zero-filling, as
+/// [`read_into_spare`]). The caller makes the room: with no spare capacity
+/// (or `max` 0) this fails with `InvalidInput` rather than read nothing,
+/// which would read as end of stream.
+pub(crate) fn read_into_vec(fd: RawFd, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+    let spare = buf.spare_capacity_mut();
+    let len = spare.len().min(max);
+    let n = read_uninit(fd, &mut spare[..len])?;
+    // SAFETY: read(2) initialised the first `n` octets of the spare
+    // capacity (`n <= len`, what it was offered), which directly follow the
+    // vector's current length.
+    unsafe { buf.set_len(buf.len() + n) };
+    Ok(n)
+}
+
+/// One read(2) into `dst`, which may be uninitialised: how many octets the
+/// kernel wrote there (0: end of stream). An empty `dst` is refused
+/// (`InvalidInput`), so 0 always means end of stream.
+fn read_uninit(fd: RawFd, dst: &mut [std::mem::MaybeUninit<u8>]) -> io::Result<usize> {
+    if dst.is_empty() {
+        return Err(io::ErrorKind::InvalidInput.into());
+    }
+    // SAFETY: `dst` is `dst.len()` octets borrowed mutably here; read(2)
+    // writes at most `count` octets from the pointer and reports how many,
+    // and uninitialised memory is a valid target.
+    let n = unsafe { sys_read(fd, dst.as_mut_ptr().cast(), dst.len()) };
     if n < 0 {
         return Err(io::Error::last_os_error());
     }
-    let n = n as usize;
-    // SAFETY: read(2) initialised the first `n` octets of the spare
-    // capacity, which directly follow the buffer's current length.
-    unsafe { buf.set_len(buf.len() + n) };
-    Ok(n)
+    Ok(n as usize)
 }
 
 #[cfg(test)]

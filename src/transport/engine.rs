@@ -6,7 +6,9 @@
 //! pipe holds into the encoder (up to [`OUT_BATCH`] octets) and writes it with
 //! one `writev`. Inward: it reads what the kernel has into one buffer,
 //! decodes every message and writes each into the pipe; the pipe's own
-//! flush wakes the socket only if its reader was asleep.
+//! flush wakes the socket only if its reader was asleep. A large body
+//! (`RECV_LARGE_BODY`) is read into a buffer of its own from the engine's
+//! [`BodyPool`], which gets it back when the message drops.
 //!
 //! Back-pressure: when the pipe to the socket is full (RCVHWM), the frame is
 //! kept aside and the engine stops reading the stream until the socket
@@ -28,8 +30,11 @@ use mio::Token;
 
 use super::events::EventSink;
 use super::stream::Stream;
-use super::zmtp::{Connection, ConnectionConfig, Inbound, PeerMetadata, Subscription, ZmtpError};
+use super::zmtp::{
+    BodyPool, Connection, ConnectionConfig, Inbound, PeerMetadata, Subscription, ZmtpError,
+};
 use crate::command::{Command, NewPipe};
+use crate::config::RECV_HEADER_READ;
 use crate::mailbox::Mailbox;
 use crate::monitor_event::SocketEvent;
 use crate::msg::Message;
@@ -116,7 +121,12 @@ pub(crate) struct Engine {
     stream: Stream,
     token: Token,
     conn: Connection,
+    /// The read buffer: headers, small and medium bodies.
     inbuf: BytesMut,
+    /// Buffers for large bodies, which come back when their messages drop.
+    bodies: BodyPool,
+    /// The last read went into a large body's own buffer.
+    after_large: bool,
     owner: Owner,
     /// The endpoint the socket bound or connected (the pipe's endpoint).
     endpoint: String,
@@ -203,6 +213,8 @@ impl Engine {
             token,
             conn,
             inbuf: BytesMut::new(),
+            bodies: BodyPool::new(),
+            after_large: false,
             owner,
             endpoint,
             io_mailbox,
@@ -478,9 +490,24 @@ impl Engine {
                     }
                 }
             }
-            let want = self.conn.wanted(self.inbuf.len()).max(READ_CHUNK);
             let fd = self.stream.raw_fd();
-            match sys::read_into_spare(fd, &mut self.inbuf, want) {
+            let read = if let Some(room) = self.conn.body_room(&mut self.inbuf, &self.bodies) {
+                // A large body: the rest of it straight into its own buffer.
+                self.after_large = true;
+                sys::read_into_vec(fd, room.buf, room.max)
+            } else {
+                let want = self.conn.wanted(self.inbuf.len()).max(READ_CHUNK);
+                // After a large body the next frame is likely large too:
+                // take its header and a little of its body (copied into the
+                // body's buffer) and leave the rest to read without a copy.
+                let max = if std::mem::take(&mut self.after_large) {
+                    RECV_HEADER_READ
+                } else {
+                    usize::MAX
+                };
+                sys::read_into_spare(fd, &mut self.inbuf, want, max)
+            };
+            match read {
                 Ok(0) => return Err(Closed::Eof),
                 // The peer is alive: any traffic answers a heartbeat.
                 Ok(_) => self.dead_at = None,

@@ -368,7 +368,7 @@ impl RawEngine {
         let fd = self.stream.raw_fd();
         loop {
             // Straight into spare capacity: no zero-filling per read.
-            match sys::read_into_spare(fd, &mut buf, READ_CHUNK) {
+            match sys::read_into_spare(fd, &mut buf, READ_CHUNK, usize::MAX) {
                 Ok(0) => return Err(Closed::Eof),
                 Ok(_) => {
                     let chunk = Message::from(buf.split().freeze());
