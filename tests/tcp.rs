@@ -477,6 +477,52 @@ fn raw_handshake(socket_type: &str) -> Vec<u8> {
     bytes
 }
 
+/// A long message frame header: `size` octets, MORE as given.
+fn long_frame_header(size: u64, more: bool) -> Vec<u8> {
+    let mut header = vec![0x02 | u8::from(more)];
+    header.extend_from_slice(&size.to_be_bytes());
+    header
+}
+
+#[test]
+fn a_large_multipart_message_cut_by_a_disconnect_is_rolled_back() {
+    // A peer sends a 64 KiB frame with MORE and 10 KiB of a second 64 KiB
+    // frame (read into a pooled body buffer of its own), then drops the
+    // connection: the connecting PULL reconnects, and what it receives is
+    // the next connection's message, whole, not the torn one.
+    bounded(|| {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = listener.local_addr().unwrap();
+        let ctx = zmq::Context::new();
+        let pull = socket(&ctx, zmq::PULL);
+        pull.set_reconnect_ivl(10).unwrap();
+        pull.connect(&format!("tcp://{address}")).unwrap();
+        let size = 64 * 1024;
+
+        let (mut first, _) = listener.accept().unwrap();
+        first.write_all(&raw_handshake("PUSH")).unwrap();
+        first.write_all(&long_frame_header(size, true)).unwrap();
+        first.write_all(&vec![1u8; size as usize]).unwrap();
+        first.write_all(&long_frame_header(size, false)).unwrap();
+        first.write_all(&[2u8; 10_000]).unwrap();
+        drop(first);
+
+        let (mut second, _) = listener.accept().unwrap();
+        second.write_all(&raw_handshake("PUSH")).unwrap();
+        second.write_all(&long_frame_header(size, false)).unwrap();
+        second.write_all(&vec![3u8; size as usize]).unwrap();
+        second.write_all(&[0x00, 5]).unwrap();
+        second.write_all(b"after").unwrap();
+
+        let whole = pull.recv_msg(0).unwrap();
+        assert!(whole.iter().all(|&b| b == 3), "the torn message is gone");
+        assert_eq!(whole.len(), size as usize);
+        assert!(!whole.get_more());
+        assert_eq!(recv_str(&pull), "after");
+        drop(second);
+    });
+}
+
 #[test]
 fn a_peer_that_stops_answering_pings_is_dropped() {
     bounded(|| {
