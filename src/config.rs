@@ -74,4 +74,7 @@ pub(crate) const RECV_POOL_MAX_BUFFER: usize = 256 * 1024;
 /// at most this much: the next frame is likely large too, and what this read
 /// brings of its body is copied into the body's buffer, where the rest is
 /// read without a copy. libzmq reads 8 KiB likewise (`in_batch_size`).
+/// Measured against no such limit (a 64 KiB read, whose up to 64 KiB of body
+/// are then copied), 64 KiB PUSH→PULL on split cores: tcp 9.0 k against
+/// 8.3 k msg/s, ipc 10.9 k against 9.3 k (same core: within the noise).
 pub(crate) const RECV_HEADER_READ: usize = 8 * 1024;
