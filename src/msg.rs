@@ -110,15 +110,21 @@ impl Message {
     #[inline]
     fn inline(data: &[u8]) -> Message {
         debug_assert!(data.len() <= INLINE_CAP);
-        let mut buf = [0; INLINE_CAP];
-        buf[..data.len()].copy_from_slice(data);
-        Message {
+        // Built where it stands, the body copied straight into it: a body
+        // assembled in a local array first and then moved into the variant
+        // costs two more copies, each reading back bytes just stored with
+        // another width (a store-forwarding stall on the send path).
+        let mut msg = Message {
             repr: Repr::Inline {
                 more: false,
                 len: data.len() as u8,
-                buf,
+                buf: [0; INLINE_CAP],
             },
+        };
+        if let Repr::Inline { buf, .. } = &mut msg.repr {
+            buf[..data.len()].copy_from_slice(data);
         }
+        msg
     }
 
     /// Wraps a shared body, zero-copy; an empty one becomes an inline empty
@@ -134,6 +140,7 @@ impl Message {
     }
 
     /// Create a `Message` with space for `len` bytes that are initialized to 0.
+    #[inline]
     pub fn with_size(len: usize) -> Message {
         if len <= INLINE_CAP {
             Message {

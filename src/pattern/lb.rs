@@ -49,7 +49,7 @@ impl Lb {
 
     /// Like [`send`](Self::send), also telling which pipe took the frame
     /// (None when the frame was dropped: the rest of a message whose pipe went).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn send_with_pipe(
         &mut self,
         pipes: &mut Pipes,

@@ -34,7 +34,7 @@ impl Pattern for Pull {
     }
     #[inline]
     fn recv(&mut self, pipes: &mut Pipes, _: &Options) -> Result<Message> {
-        self.fq.recv(pipes).map(|(msg, _)| msg).ok_or(Error::EAGAIN)
+        self.fq.recv_msg(pipes).ok_or(Error::EAGAIN)
     }
     fn has_in(&mut self, pipes: &mut Pipes) -> bool {
         self.fq.has_in(pipes)

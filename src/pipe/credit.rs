@@ -85,6 +85,7 @@ impl Credit {
 /// How many messages the reader consumes between two reports, for a pipe of
 /// capacity `hwm` (libzmq's `compute_lwm`): half the capacity for small
 /// pipes, at most `MAX_CREDIT_BATCH` short of it for large ones.
+#[inline]
 pub(crate) fn report_batch(hwm: u64) -> u64 {
     if hwm > 2 * MAX_CREDIT_BATCH {
         hwm - MAX_CREDIT_BATCH

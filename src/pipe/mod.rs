@@ -231,7 +231,7 @@ impl PipeEnd {
 
     /// Writes one frame; the last frame of a message (no MORE flag) flushes
     /// the whole message. Hands the frame back if the peer has gone.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn write(&mut self, msg: Message) -> Result<(), Message> {
         if self.peer_closed() {
             return Err(msg);

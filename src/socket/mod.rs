@@ -672,12 +672,44 @@ impl Core {
         result
     }
 
+    /// The first try inline; a send that must retry or wait goes out of
+    /// line ([`send_blocked`](Self::send_blocked)), so the message moves
+    /// straight into the pattern instead of through a loop variable.
     #[inline]
-    fn send_inner(&mut self, mut msg: Message, flags: i32) -> Result<()> {
+    fn send_inner(&mut self, msg: Message, flags: i32) -> Result<()> {
         self.process_commands()?;
+        match self.pattern.send(msg, &mut self.pipes, &self.options) {
+            Ok(()) => {
+                if self.pipes.has_dead() {
+                    self.reap_dead();
+                }
+                Ok(())
+            }
+            Err((Error::EAGAIN, back)) => self.send_blocked(back, flags),
+            Err((error, _)) => Err(error),
+        }
+    }
+
+    /// A send the pattern refused with `EAGAIN`: reap, retry, wait as the
+    /// flags and SNDTIMEO say.
+    #[cold]
+    #[inline(never)]
+    fn send_blocked(&mut self, mut msg: Message, flags: i32) -> Result<()> {
         let mut deadline = None;
         let mut first_try = true;
         loop {
+            if self.pipes.has_dead() {
+                self.reap_dead();
+            } else {
+                if flags & DONTWAIT != 0 || self.options.sndtimeo == 0 {
+                    return Err(Error::EAGAIN);
+                }
+                if first_try {
+                    deadline = deadline_after(timeout(self.options.sndtimeo));
+                    first_try = false;
+                }
+                self.wait(deadline)?;
+            }
             match self.pattern.send(msg, &mut self.pipes, &self.options) {
                 Ok(()) => {
                     if self.pipes.has_dead() {
@@ -688,18 +720,6 @@ impl Core {
                 Err((Error::EAGAIN, back)) => msg = back,
                 Err((error, _)) => return Err(error),
             }
-            if self.pipes.has_dead() {
-                self.reap_dead();
-                continue;
-            }
-            if flags & DONTWAIT != 0 || self.options.sndtimeo == 0 {
-                return Err(Error::EAGAIN);
-            }
-            if first_try {
-                deadline = deadline_after(timeout(self.options.sndtimeo));
-                first_try = false;
-            }
-            self.wait(deadline)?;
         }
     }
 
@@ -717,9 +737,26 @@ impl Core {
         result
     }
 
+    /// The first try inline (a spinning read: an empty pipe is not marked
+    /// asleep); a receive that must wait goes out of line.
     #[inline]
     fn recv_inner(&mut self, flags: i32) -> Result<Message> {
         self.process_commands()?;
+        self.pipes.set_spinning(true);
+        let result = self.pattern.recv(&mut self.pipes, &self.options);
+        self.pipes.set_spinning(false);
+        match result {
+            Ok(msg) => Ok(self.received(msg)),
+            Err(Error::EAGAIN) => self.recv_blocked(flags),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// A receive that found nothing at first: reap, spin, park as the flags
+    /// and RCVTIMEO say (it reads once more first, still spinning).
+    #[cold]
+    #[inline(never)]
+    fn recv_blocked(&mut self, flags: i32) -> Result<Message> {
         let mut deadline = None;
         let mut spinner = None;
         let mut spinning = true;
@@ -792,14 +829,26 @@ impl Core {
 
     /// Bookkeeping for a frame about to be returned.
     #[inline]
-    fn received(&mut self, mut msg: Message) -> Message {
+    fn received(&mut self, msg: Message) -> Message {
         if self.options.conflate && conflates(self.kind) {
-            // CONFLATE keeps only the newest message: skip to it.
-            while !msg.get_more() {
-                match self.pattern.recv(&mut self.pipes, &self.options) {
-                    Ok(newer) => msg = newer,
-                    Err(_) => break,
-                }
+            return self.received_conflated(msg);
+        }
+        self.rcvmore = msg.get_more();
+        if self.pipes.has_dead() {
+            self.reap_dead();
+        }
+        msg
+    }
+
+    /// CONFLATE keeps only the newest message: skip to it. Out of line, so
+    /// the common path hands its message back without a loop variable.
+    #[cold]
+    #[inline(never)]
+    fn received_conflated(&mut self, mut msg: Message) -> Message {
+        while !msg.get_more() {
+            match self.pattern.recv(&mut self.pipes, &self.options) {
+                Ok(newer) => msg = newer,
+                Err(_) => break,
             }
         }
         self.rcvmore = msg.get_more();
