@@ -486,13 +486,18 @@ mod tests {
         assert!(buf.is_empty());
     }
 
+    /// A long frame claiming 2^63 - 1 octets, then a few body octets.
+    fn huge_declared_frame() -> Vec<u8> {
+        let mut frame = vec![0x02];
+        frame.extend_from_slice(&(i64::MAX as u64).to_be_bytes());
+        frame.extend_from_slice(b"abc");
+        frame
+    }
+
     #[test]
     fn a_huge_declared_body_gets_no_buffer_up_front() {
-        // A long frame claiming 2^63 - 1 octets, then a few body octets:
-        // its own buffer holds what arrived and room for 64 KiB, no more.
-        let mut frames = vec![0x02];
-        frames.extend_from_slice(&(i64::MAX as u64).to_be_bytes());
-        frames.extend_from_slice(b"abc");
+        // Its own buffer holds what arrived and room for 64 KiB, no more.
+        let frames = huge_declared_frame();
         let mut buf = BytesMut::from(&greeting_bytes(1)[..]);
         buf.extend_from_slice(&frames);
         let pool = BodyPool::new();
@@ -652,11 +657,8 @@ mod tests {
 
     #[test]
     fn huge_declared_sizes_allocate_nothing() {
-        // A long frame claiming 2^63 - 1 octets, then a few body octets:
-        // waiting, without allocating; the hint stays small.
-        let mut frames = vec![0x02];
-        frames.extend_from_slice(&(i64::MAX as u64).to_be_bytes());
-        frames.extend_from_slice(b"abc");
+        // Waiting, without allocating; the hint stays small.
+        let frames = huge_declared_frame();
         let mut buf = BytesMut::from(&greeting_bytes(1)[..]);
         buf.extend_from_slice(&frames);
         let mut decoder = Decoder::new(-1);
