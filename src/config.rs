@@ -78,3 +78,12 @@ pub(crate) const RECV_POOL_MAX_BUFFER: usize = 256 * 1024;
 /// are then copied), 64 KiB PUSH→PULL on split cores: tcp 9.0 k against
 /// 8.3 k msg/s, ipc 10.9 k against 9.3 k (same core: within the noise).
 pub(crate) const RECV_HEADER_READ: usize = 8 * 1024;
+
+/// A receiving socket reads the streams of its network connections itself
+/// while it spins (direct I/O) only when it has at most this many pipes.
+pub(crate) const DIRECT_READ_MAX_PIPES: usize = 8;
+
+/// A socket that read its network stream itself (direct I/O) keeps it
+/// between receives; its I/O thread takes it back when no receive has read
+/// it for this long, so input never waits longer unread.
+pub(crate) const DIRECT_READ_RECLAIM: std::time::Duration = std::time::Duration::from_millis(10);

@@ -112,3 +112,7 @@ pub(crate) use imp::*;
 /// model looks into (a socket's monitor sink): loom's `Arc` cannot hold an
 /// unsized value.
 pub(crate) use std::sync::Arc as DynArc;
+/// The error of `try_lock`, std's under both (loom returns std's too).
+pub(crate) use std::sync::TryLockError;
+/// `std`'s `Weak`, the weak side of [`DynArc`].
+pub(crate) use std::sync::Weak as DynWeak;

@@ -5,8 +5,10 @@
 //! it on the table's dead list; the socket reaps that list after each
 //! operation, telling the pattern once per pipe.
 
+use crate::config::DIRECT_READ_MAX_PIPES;
 use crate::msg::Message;
-use crate::pipe::{PeerInfo, PipeEnd, PipeId};
+use crate::pipe::{Driver, PeerInfo, PipeEnd, PipeId};
+use crate::sync::DynArc;
 
 struct Slot {
     generation: u32,
@@ -36,6 +38,10 @@ pub(crate) struct Pipes {
     /// this way while it spins, and marks pipes asleep only just before it
     /// parks, so a writer pays no wake-up command while its reader spins.
     spinning: bool,
+    /// A receive is reading its network peers' streams itself
+    /// ([`drive_in`](Self::drive_in)), those of `driven`.
+    driving: bool,
+    driven: Vec<DynArc<dyn Driver>>,
 }
 
 impl Pipes {
@@ -104,6 +110,41 @@ impl Pipes {
     /// Number of pipes.
     pub(crate) fn len(&self) -> usize {
         self.len
+    }
+
+    /// While a receive spins: runs on this thread the network engines at
+    /// the other end of our pipes (direct I/O, see `pipe::Driver`), so a
+    /// message that reached the stream is read now instead of after a
+    /// wake-up of the I/O thread. Only for a socket with a few pipes: one
+    /// read per engine per spin round is cheap for a client, not for a
+    /// server with thousands of connections, which its I/O threads serve.
+    pub(crate) fn drive_in(&mut self) {
+        if self.len > DIRECT_READ_MAX_PIPES {
+            return;
+        }
+        if !self.driving {
+            self.driving = true;
+            self.driven.extend(
+                self.slots
+                    .iter()
+                    .filter_map(|slot| slot.entry.as_ref()?.end.peer_driver()),
+            );
+        }
+        for driver in &self.driven {
+            driver.drive_in();
+        }
+    }
+
+    /// Gives the streams [`drive_in`](Self::drive_in) read back to their
+    /// I/O threads: before a receive parks, before a poll looks, and when
+    /// the socket goes.
+    pub(crate) fn end_drive_in(&mut self) {
+        if self.driving {
+            self.driving = false;
+            for driver in self.driven.drain(..) {
+                driver.end_drive_in();
+            }
+        }
     }
 
     /// Whether reads leave empty pipes awake (see `spinning`).
@@ -205,4 +246,10 @@ pub(crate) fn drain(end: &mut PipeEnd) -> Vec<Vec<u8>> {
     std::iter::from_fn(|| end.read())
         .map(|m| m.to_vec())
         .collect()
+}
+
+impl Drop for Pipes {
+    fn drop(&mut self) {
+        self.end_drive_in();
+    }
 }

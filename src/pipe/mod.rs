@@ -34,7 +34,7 @@ use crossbeam_utils::CachePadded;
 use crate::command::Command;
 use crate::mailbox::Mailbox;
 use crate::msg::Message;
-use crate::sync::{fence, Arc, AtomicBool, AtomicU64, OnceLock, Ordering};
+use crate::sync::{fence, Arc, AtomicBool, AtomicU64, DynArc, DynWeak, OnceLock, Ordering};
 use credit::{report_batch, Credit, Refresh};
 use queue::{Flush, Reader, Writer};
 
@@ -86,6 +86,33 @@ struct Link {
     mailboxes: [OnceLock<Arc<Mailbox>>; 2],
     /// Each side's termination flag: set once, after its last flush.
     closed: [AtomicBool; 2],
+    /// A network connection's engine, which the other side's thread may
+    /// drive itself instead of waking the I/O thread (see [`Driver`]), and
+    /// the side whose end that engine holds.
+    driver: OnceLock<(usize, DynWeak<dyn Driver>)>,
+}
+
+/// The engine at one end of a pipe, which the socket at the other end may
+/// run on its own thread (DESIGN.md, "Direct I/O"): a wake-up command to
+/// an I/O thread parked on another core costs tens of microseconds, doing
+/// that thread's work here costs a system call.
+///
+/// Both methods only *try*: they return false at once when the engine is
+/// busy on its I/O thread or cannot take the work, and the caller then does
+/// what it would have done without a driver (send the command, or wait).
+pub(crate) trait Driver: Send + Sync + std::fmt::Debug {
+    /// The socket flushed a message and found the engine's reader asleep:
+    /// true when the engine has taken it (written it to the stream, or
+    /// queued it where its I/O thread will) so no `ActivateRead` is needed.
+    fn drive_out(&self) -> bool;
+    /// The socket waits for input: reads what the stream holds into the
+    /// pipe now; true when the engine was run. From the first call on, the
+    /// socket's thread owns the reading of the stream (its I/O thread is not
+    /// woken for input) until [`end_drive_in`](Driver::end_drive_in).
+    fn drive_in(&self) -> bool;
+    /// The socket stops waiting: input is the I/O thread's again. Must
+    /// follow every `drive_in`, before the socket parks or returns.
+    fn end_drive_in(&self);
 }
 
 /// One socket's end of a pipe pair.
@@ -137,6 +164,7 @@ pub(crate) fn pipe_pair(hwm: [u64; 2], endpoint: &str) -> (PipeEnd, PipeEnd) {
         ids: [AtomicU64::new(PipeId::UNSET), AtomicU64::new(PipeId::UNSET)],
         mailboxes: [OnceLock::new(), OnceLock::new()],
         closed: [AtomicBool::new(false), AtomicBool::new(false)],
+        driver: OnceLock::new(),
     });
     let (w0, r0) = queue::queue();
     let (w1, r1) = queue::queue();
@@ -256,7 +284,7 @@ impl PipeEnd {
         if !more {
             self.msgs_written += 1;
             if self.out.flush() == Flush::ReaderAsleep {
-                self.send_to_peer(Command::ActivateRead);
+                self.wake_reader();
             }
         }
         Ok(())
@@ -320,6 +348,33 @@ impl PipeEnd {
         if self.link.credit[direction].report(self.msgs_read) {
             self.send_to_peer(Command::ActivateWrite);
         }
+    }
+
+    /// Registers the engine holding this end as its driver (once per pipe;
+    /// a later call is ignored, and a driver that has gone is skipped).
+    pub(crate) fn set_driver(&self, driver: DynWeak<dyn Driver>) {
+        let _ = self.link.driver.set((self.side, driver));
+    }
+
+    /// The engine at the other end, if it can be driven from this side.
+    pub(crate) fn peer_driver(&self) -> Option<DynArc<dyn Driver>> {
+        match self.link.driver.get() {
+            Some((side, driver)) if *side == self.peer() => driver.upgrade(),
+            _ => None,
+        }
+    }
+
+    /// The reader was asleep when we flushed: let its engine take the
+    /// message on this thread if it can, else wake it with `ActivateRead`.
+    #[cold]
+    #[inline(never)]
+    fn wake_reader(&self) {
+        if let Some(driver) = self.peer_driver() {
+            if driver.drive_out() {
+                return;
+            }
+        }
+        self.send_to_peer(Command::ActivateRead);
     }
 
     /// Sends a command about this pipe to the peer socket, if it has attached.

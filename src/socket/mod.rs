@@ -349,6 +349,8 @@ impl Socket {
     /// Whether a receive (`in_`) or a send would not block now.
     pub(crate) fn readiness(&self) -> Result<(bool, bool)> {
         let mut core = self.core();
+        // What a poll sees comes through the I/O threads.
+        core.pipes.end_drive_in();
         core.process_commands()?;
         let core = &mut *core;
         let readable = core.pattern.has_in(&mut core.pipes);
@@ -379,6 +381,7 @@ impl Socket {
     /// command is owed for what it peeks at).
     pub(crate) fn peek_readable(&self) -> Result<bool> {
         let mut core = self.core();
+        core.pipes.end_drive_in();
         core.process_commands()?;
         let core = &mut *core;
         core.pipes.set_spinning(true);
@@ -756,6 +759,12 @@ impl Core {
     /// and RCVTIMEO say (it reads once more first, still spinning).
     #[cold]
     #[inline(never)]
+    ///
+    /// While it spins it also reads the streams of its network peers
+    /// itself (direct I/O), and keeps them after it returns, so a
+    /// request-reply loop pays no hand-over per message; they go back to
+    /// the I/O threads when it parks, when the socket is polled, or when
+    /// the I/O thread finds them unread for a while.
     fn recv_blocked(&mut self, flags: i32) -> Result<Message> {
         let mut deadline = None;
         let mut spinner = None;
@@ -781,14 +790,18 @@ impl Core {
                 Spinner::new(deadline)
             });
             if spinning {
+                // A network peer's reply may be in the stream already.
+                self.pipes.drive_in();
                 if spinner.next() {
                     if self.mailbox.signal().take() {
                         self.drain_mailbox();
                         self.process_commands()?;
                     }
                 } else {
-                    // Spun long enough: the next read marks pipes asleep.
+                    // Spun long enough: the next read marks pipes asleep,
+                    // and the I/O threads read the streams again.
                     spinning = false;
+                    self.pipes.end_drive_in();
                 }
                 continue;
             }
@@ -812,6 +825,8 @@ impl Core {
     #[cfg(unix)]
     #[cold]
     fn sync_ready_fd_slow(&mut self) {
+        // The descriptor's readiness comes through the I/O threads.
+        self.pipes.end_drive_in();
         if self.process_commands().is_err() {
             return; // terminated: the descriptor stays readable
         }

@@ -26,22 +26,24 @@ use std::io::{self, ErrorKind};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use mio::Token;
+use mio::unix::SourceFd;
+use mio::{Interest, Registry, Token};
 
+use super::direct::{notify_io, EngineSlot};
 use super::events::EventSink;
 use super::stream::Stream;
 use super::zmtp::{
     BodyPool, Connection, ConnectionConfig, Inbound, PeerMetadata, Subscription, ZmtpError,
 };
 use crate::command::{Command, NewPipe};
-use crate::config::RECV_HEADER_READ;
+use crate::config::{DIRECT_READ_RECLAIM, RECV_HEADER_READ};
 use crate::mailbox::Mailbox;
 use crate::monitor_event::SocketEvent;
 use crate::msg::Message;
-use crate::pipe::{pipe_pair, PeerInfo, PipeEnd, PipeId};
+use crate::pipe::{pipe_pair, Driver, PeerInfo, PipeEnd, PipeId};
 use crate::socket::options::Options;
 use crate::socket_type::SocketType;
-use crate::sync::{Arc, DynArc};
+use crate::sync::{Arc, DynArc, DynWeak};
 use crate::sys;
 
 /// Octets queued in the encoder before the engine stops reading its pipe.
@@ -83,6 +85,8 @@ pub(crate) struct ConnectPipe {
     /// The subscriptions a SUB/XSUB sent through this pipe, replayed to
     /// every new connection (the pattern sent them once, at attach).
     pub(crate) subscriptions: BTreeSet<Bytes>,
+    /// The slot the pipe's driver points at, kept for the next connection.
+    pub(crate) slot: Option<DynArc<EngineSlot>>,
 }
 
 /// How a connection came to be, and how it reaches its socket.
@@ -165,6 +169,45 @@ pub(crate) struct Engine {
     /// The last write met a full stream (`EAGAIN`): nothing more is written
     /// until a writable event says there is room.
     stream_full: bool,
+    /// The application thread found the connection ended (direct I/O):
+    /// the I/O thread's next call reports it.
+    broken: Option<Closed>,
+    /// Counts frames and writes moved, so a caller can tell whether a call
+    /// did anything (an I/O thread spins only after real work).
+    activity: u64,
+    /// A message was delivered to the socket since it last sent: its next
+    /// send is likely the reply, which the socket's thread may write to
+    /// the stream itself (see [`Engine::direct_out`]).
+    owes_reply: bool,
+    /// The socket sent a message since one was last delivered: it likely
+    /// waits for the answer, which its thread may read off the stream
+    /// itself (see [`Engine::direct_in`]). A socket that only receives
+    /// (PULL, SUB) is better served by its I/O thread, which reads ahead
+    /// while the application works on what came before.
+    awaits_reply: bool,
+    /// The slot this engine lives in, registered as its pipe's driver.
+    driver: Option<DynWeak<dyn Driver>>,
+    /// What the I/O thread's poll watches for us (see [`Engine::rearm`]).
+    watch: Option<Watch>,
+    /// The socket's thread reads the stream while it waits in a receive
+    /// (direct I/O), so the I/O thread is not woken for input meanwhile.
+    socket_reads: bool,
+    /// Direct reads so far, and the count and time at which the I/O thread
+    /// next checks that the socket still reads: if it has stopped (the
+    /// application went on to other work, between receives), the I/O
+    /// thread takes the stream back, so input never waits long unread.
+    direct_reads: u64,
+    reclaim: Option<(Instant, u64)>,
+}
+
+/// The I/O thread's poll, as an engine re-arms it.
+#[derive(Debug)]
+pub(crate) struct Watch {
+    /// A handle on the I/O thread's poll (its own `epoll` descriptor, so
+    /// it stays valid as long as we hold it).
+    pub(crate) registry: DynArc<Registry>,
+    /// What the poll watches now (`None`: the stream is not registered).
+    pub(crate) armed: Option<Interest>,
 }
 
 #[derive(Debug)]
@@ -231,11 +274,168 @@ impl Engine {
             give_up_at,
             spinning: false,
             stream_full: false,
+            broken: None,
+            activity: 0,
+            owes_reply: false,
+            awaits_reply: false,
+            driver: None,
+            watch: None,
+            socket_reads: false,
+            direct_reads: 0,
+            reclaim: None,
         }
     }
 
-    pub(crate) fn stream(&mut self) -> &mut Stream {
-        &mut self.stream
+    /// The I/O thread registered the stream with `armed` interest; from now
+    /// on the engine keeps the registration to what it needs.
+    pub(crate) fn set_watch(&mut self, watch: Watch) {
+        self.watch = Some(watch);
+    }
+
+    /// Re-registers the stream when what we need has changed: readable,
+    /// unless the socket's thread reads it itself; writable only while a
+    /// connect is in progress or a write met a full stream (a stream is
+    /// almost always writable: waiting for it at other times would wake the
+    /// I/O thread after every change). Needing neither, the stream leaves
+    /// the poll altogether: even a priority-only registration would wake
+    /// the I/O thread for every segment that arrives, as TCP signals new
+    /// data with the priority bit too. Registering makes the poll report at
+    /// once whatever is ready then, so nothing that came meanwhile is lost.
+    pub(crate) fn rearm(&mut self) {
+        let Some(watch) = &mut self.watch else {
+            return;
+        };
+        let out = self.connecting || self.stream_full;
+        let want = match (self.socket_reads, out) {
+            (true, false) => None,
+            (true, true) => Some(Interest::WRITABLE),
+            (false, false) => Some(Interest::READABLE),
+            (false, true) => Some(Interest::READABLE | Interest::WRITABLE),
+        };
+        if want == watch.armed {
+            return;
+        }
+        let fd = self.stream.raw_fd();
+        let mut source = SourceFd(&fd);
+        let done = match (watch.armed, want) {
+            (_, None) => watch.registry.deregister(&mut source),
+            (None, Some(interest)) => watch.registry.register(&mut source, self.token, interest),
+            (Some(_), Some(interest)) => {
+                watch.registry.reregister(&mut source, self.token, interest)
+            }
+        };
+        if done.is_ok() {
+            watch.armed = want;
+        }
+    }
+
+    /// Direct I/O: the socket's thread stops reading the stream itself;
+    /// the I/O thread is woken for input again.
+    pub(crate) fn end_socket_reads(&mut self) {
+        if self.socket_reads {
+            self.socket_reads = false;
+            self.reclaim = None;
+            self.rearm();
+        }
+    }
+
+    /// Makes `driver` (the engine's slot) the driver of its pipe, now and
+    /// for a pipe made at the handshake.
+    pub(crate) fn set_driver(&mut self, driver: DynWeak<dyn Driver>) {
+        if let Some(pipe) = &self.pipe {
+            pipe.set_driver(driver.clone());
+        }
+        self.driver = Some(driver);
+    }
+
+    pub(crate) fn raw_fd(&self) -> std::os::unix::io::RawFd {
+        self.stream.raw_fd()
+    }
+
+    pub(crate) fn token(&self) -> Token {
+        self.token
+    }
+
+    pub(crate) fn io_mailbox(&self) -> &Arc<Mailbox> {
+        &self.io_mailbox
+    }
+
+    /// How much the engine has moved so far (see `activity`).
+    pub(crate) fn activity(&self) -> u64 {
+        self.activity
+    }
+
+    /// The application thread found the connection ended: keep the reason
+    /// for the I/O thread, and make it look.
+    pub(crate) fn break_off(&mut self, closed: Closed) {
+        if self.broken.is_none() {
+            self.broken = Some(closed);
+            notify_io(self);
+        }
+    }
+
+    /// A reason the connection ended that the I/O thread has not seen yet.
+    fn check_broken(&mut self) -> Result<(), Closed> {
+        match self.broken.take() {
+            Some(closed) => Err(closed),
+            None => Ok(()),
+        }
+    }
+
+    /// Direct I/O, on the application thread: the socket flushed a message
+    /// and found us asleep. When that message is likely a reply (something
+    /// was delivered since the socket last sent), it is written to the
+    /// stream here and now (true); otherwise (false) the socket wakes the
+    /// I/O thread as usual, which batches a stream of sends into one
+    /// `writev`.
+    pub(crate) fn direct_out(&mut self) -> Result<bool, Closed> {
+        if !self.owes_reply
+            || self.broken.is_some()
+            || self.connecting
+            || self.closing
+            || self.stream_full
+            || !self.conn.is_ready()
+        {
+            return Ok(false);
+        }
+        self.owes_reply = false;
+        self.push_out()?;
+        Ok(true)
+    }
+
+    /// Direct I/O, on the application thread: its socket waits for input,
+    /// so read the stream now rather than wait for the I/O thread to be
+    /// woken. False when the engine is not in a state to do so.
+    pub(crate) fn direct_in(&mut self) -> Result<bool, Closed> {
+        if self.broken.is_some()
+            || self.connecting
+            || self.stalled.is_some()
+            || !self.conn.is_ready()
+            || !(self.socket_reads || self.awaits_reply)
+        {
+            return Ok(false);
+        }
+        if !self.socket_reads && self.watch.is_some() {
+            self.socket_reads = true;
+            self.rearm();
+            // The I/O thread must learn of the check it now owes (it may be
+            // blocked with no deadline): one command, once per hand-over.
+            self.reclaim = Some((Instant::now() + DIRECT_READ_RECLAIM, self.direct_reads));
+            notify_io(self);
+        }
+        self.direct_reads += 1;
+        self.spinning = false; // see `spin`
+                               // Look before reading: `poll` does not take the kernel's socket
+                               // lock, which a spinning `read` would hold against the packets
+                               // being delivered to it (they would wait in the socket's backlog).
+        let mut look = [sys::PollFd::new(self.stream.raw_fd(), sys::POLLIN)];
+        if matches!(sys::poll(&mut look, 0), Ok(0)) {
+            return Ok(true);
+        }
+        self.pull_in()?;
+        // What reading queued (a PONG) goes out too.
+        self.push_out()?;
+        Ok(true)
     }
 
     pub(crate) fn socket(&self) -> u64 {
@@ -266,7 +466,8 @@ impl Engine {
 
     /// The next time [`Engine::on_timer`] has something to do.
     pub(crate) fn deadline(&self) -> Option<Instant> {
-        [self.next_ping, self.dead_at, self.give_up_at]
+        let reclaim = self.reclaim.map(|(at, _)| at);
+        [self.next_ping, self.dead_at, self.give_up_at, reclaim]
             .into_iter()
             .flatten()
             .min()
@@ -281,6 +482,18 @@ impl Engine {
     /// Heartbeats: sends a PING when due; gives the peer up when it has
     /// been silent too long.
     pub(crate) fn on_timer(&mut self, now: Instant) -> Result<(), Closed> {
+        self.check_broken()?;
+        if let Some((at, seen)) = self.reclaim {
+            if at <= now {
+                if seen == self.direct_reads {
+                    // The socket stopped reading: the stream is ours again.
+                    self.end_socket_reads();
+                    self.pull_in()?;
+                } else {
+                    self.reclaim = Some((now + DIRECT_READ_RECLAIM, self.direct_reads));
+                }
+            }
+        }
         if self.give_up_at.is_some_and(|at| at <= now) {
             return Err(if self.connecting {
                 Closed::Io(io::ErrorKind::TimedOut.into())
@@ -335,12 +548,17 @@ impl Engine {
     /// then polls it with [`Engine::poll_pipe`] and ends the mode with
     /// [`Engine::settle`].
     pub(crate) fn spin(&mut self) {
-        self.spinning = true;
+        // Not while the socket's thread drives the engine: its sends must
+        // find the pipe asleep to write them itself, rather than be picked
+        // up by a spinning I/O thread (which would then keep spinning on
+        // the work it takes, and compete with it for a core).
+        self.spinning = !self.socket_reads;
     }
 
     /// While spinning: moves what the socket queued since the last look, if
     /// anything (true), without marking the pipe asleep.
     pub(crate) fn poll_pipe(&mut self) -> Result<bool, Closed> {
+        self.check_broken()?;
         // A full stream takes nothing until it is writable again: trying
         // now would only spin on `EAGAIN` (and starve a peer on this core).
         if self.stream_full {
@@ -358,6 +576,7 @@ impl Engine {
     /// True when it found (and moved) something after all.
     pub(crate) fn settle(&mut self) -> Result<bool, Closed> {
         self.spinning = false;
+        self.check_broken()?;
         let ready = match &mut self.pipe {
             Some(pipe) => pipe.check_read(),
             None => false,
@@ -386,11 +605,13 @@ impl Engine {
             socket_pipe: meta.socket_pipe,
             announced: meta.announced,
             subscriptions: meta.subscriptions,
+            slot: None,
         })
     }
 
     /// The stream is readable and/or writable.
     pub(crate) fn on_event(&mut self, readable: bool, writable: bool) -> Result<(), Closed> {
+        self.check_broken()?;
         if writable {
             self.stream_full = false;
         }
@@ -427,6 +648,7 @@ impl Engine {
 
     /// A command about our pipe, from the socket.
     pub(crate) fn on_command(&mut self, command: &Command) -> Result<(), Closed> {
+        self.check_broken()?;
         if self.connecting || !self.conn.is_ready() {
             // Nothing to move yet. A socket that went away ends the attempt,
             // unless it left messages queued: those go once the handshake
@@ -462,6 +684,10 @@ impl Engine {
                 return Ok(());
             }
         }
+        // After a short read the stream is most likely empty: the socket's
+        // thread, which owns the reading (no edge to miss), stops there and
+        // saves the read that would return `EAGAIN`.
+        let mut drained = false;
         loop {
             loop {
                 let inbound = self.conn.receive(&mut self.inbuf);
@@ -490,6 +716,9 @@ impl Engine {
                     }
                 }
             }
+            if drained {
+                return Ok(());
+            }
             let fd = self.stream.raw_fd();
             let read = if let Some(room) = self.conn.body_room(&mut self.inbuf, &self.bodies) {
                 // A large body: the rest of it straight into its own buffer.
@@ -505,7 +734,11 @@ impl Engine {
                 } else {
                     usize::MAX
                 };
-                sys::read_into_spare(fd, &mut self.inbuf, want, max)
+                let read = sys::read_into_spare(fd, &mut self.inbuf, want, max);
+                if let Ok(n) = read {
+                    drained = self.socket_reads && n > 0 && n < want.min(max);
+                }
+                read
             };
             match read {
                 Ok(0) => return Err(Closed::Eof),
@@ -534,6 +767,11 @@ impl Engine {
             return false;
         }
         self.in_more = frame.get_more();
+        self.activity += 1;
+        if !self.in_more {
+            self.owes_reply = true;
+            self.awaits_reply = false;
+        }
         // Err: the socket has gone; the frame has nowhere to go.
         let _ = pipe.write(frame);
         true
@@ -569,10 +807,14 @@ impl Engine {
             self.token,
             &self.io_mailbox,
         );
+        if let Some(driver) = &self.driver {
+            ours.set_driver(driver.clone());
+        }
         self.owner.mailbox.send(Command::Attach(Box::new(NewPipe {
             end: theirs,
             peer: PeerInfo { routing_id },
         })));
+        self.activity += 1;
         self.pipe = Some(ours);
     }
 
@@ -632,6 +874,9 @@ impl Engine {
                 }
             }
             self.out_more = frame.get_more();
+            self.activity += 1;
+            // A SUB's pipe carries subscriptions, which get no answer.
+            self.awaits_reply |= !track && !self.out_more;
             self.conn.send(frame).map_err(Closed::Protocol)?;
         }
         Ok(())
@@ -647,6 +892,7 @@ impl Engine {
                 Ok(0) => return Err(Closed::Eof),
                 Ok(n) => {
                     drop(slices);
+                    self.activity += 1;
                     self.conn.encoder().advance(n);
                     self.stream_full = false;
                     return Ok(true);

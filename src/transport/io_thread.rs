@@ -18,9 +18,10 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{unbounded, Receiver, Sender};
-use mio::{Events, Interest, Poll, Token, Waker};
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Registry, Token, Waker};
 
-use super::engine::{pipe_id, token_of, Closed, ConnectPipe, Origin, Owner};
+use super::engine::{pipe_id, token_of, Closed, ConnectPipe, Origin, Owner, Watch};
 use super::events::protocol_code;
 use super::raw_engine::AnyEngine;
 use super::stream::{Listener, Stream};
@@ -31,7 +32,7 @@ use crate::mailbox::Mailbox;
 use crate::monitor_event::SocketEvent;
 use crate::signaler::{lock, Watcher};
 use crate::socket_type::SocketType;
-use crate::sync::{thread, Arc, AtomicBool, Mutex, Ordering};
+use crate::sync::{thread, Arc, AtomicBool, DynArc, Mutex, Ordering};
 
 /// Linux's `EINPROGRESS`, the value of a CONNECT_DELAYED event.
 const EINPROGRESS: u32 = 115;
@@ -165,6 +166,9 @@ impl IoThread {
         let mut peers = Vec::new();
         for _ in 0..count.max(1) {
             let poll = Poll::new().map_err(to_error)?;
+            // The engines' own handle on the poll, to re-arm their streams
+            // from the socket's thread too (direct I/O).
+            let registry = DynArc::new(poll.registry().try_clone().map_err(to_error)?);
             let waker = Waker::new(poll.registry(), WAKER).map_err(to_error)?;
             let waker = Arc::new(IoWaker {
                 waker,
@@ -179,6 +183,7 @@ impl IoThread {
             reactors.push(Reactor {
                 last_error: last_error.clone(),
                 poll,
+                registry,
                 inbox,
                 waker: peers[peers.len() - 1].waker.clone(),
                 mailbox,
@@ -287,6 +292,8 @@ struct Connecter {
 struct Reactor {
     last_error: Arc<Mutex<Option<String>>>,
     poll: Poll,
+    /// A clone of `poll`'s registry that engines keep (see `engine::Watch`).
+    registry: DynArc<Registry>,
     inbox: Receiver<Request>,
     waker: Arc<IoWaker>,
     mailbox: Arc<Mailbox>,
@@ -363,17 +370,17 @@ impl Reactor {
             let mut worked = false;
             for event in events.iter() {
                 let token = event.token();
-                worked = true;
                 if token == WAKER {
-                    continue;
+                    continue; // what woke us is counted as it is served
                 }
                 if self.listeners.contains_key(&token) {
+                    worked = true;
                     self.accept(token);
                 } else {
                     let readable =
                         event.is_readable() || event.is_read_closed() || event.is_error();
                     let writable = event.is_writable() || event.is_write_closed();
-                    self.engine_event(token, readable, writable);
+                    worked |= self.engine_event(token, readable, writable);
                 }
             }
             self.waker.reset();
@@ -748,12 +755,18 @@ impl Reactor {
             self.handshakes.push((Instant::now() + limit, token));
         }
         let registered = self.poll.registry().register(
-            engine.stream(),
+            &mut SourceFd(&engine.raw_fd()),
             token,
             Interest::READABLE | Interest::WRITABLE,
         );
         let started = match registered {
-            Ok(()) => engine.start(),
+            Ok(()) => {
+                engine.set_watch(Watch {
+                    registry: self.registry.clone(),
+                    armed: Some(Interest::READABLE | Interest::WRITABLE),
+                });
+                engine.start()
+            }
             Err(e) => Err(Closed::Io(e)),
         };
         self.engines.insert(
@@ -772,13 +785,23 @@ impl Reactor {
         }
     }
 
-    fn engine_event(&mut self, token: Token, readable: bool, writable: bool) {
-        self.make_hot(token);
+    /// Serves a readiness event; true when it moved something. An event
+    /// for data the socket's own thread already read (direct I/O) moves
+    /// nothing, and is no reason to spin.
+    fn engine_event(&mut self, token: Token, readable: bool, writable: bool) -> bool {
         let Some(entry) = self.engines.get_mut(&token) else {
-            return;
+            return false;
         };
-        if let Err(closed) = entry.engine.on_event(readable, writable) {
-            self.engine_closed(token, closed);
+        match entry.engine.on_event(readable, writable) {
+            Ok(true) => {
+                self.make_hot(token);
+                true
+            }
+            Ok(false) => false,
+            Err(closed) => {
+                self.engine_closed(token, closed);
+                true
+            }
         }
     }
 
@@ -810,7 +833,7 @@ impl Reactor {
             Closed::Eof | Closed::SocketGone => {}
         }
         let engine = &mut entry.engine;
-        let fd = engine.stream().raw_fd() as u32;
+        let fd = engine.raw_fd() as u32;
         match &why {
             _ if engine.is_ready() => engine.emit(SocketEvent::DISCONNECTED, fd),
             // A TCP connect that failed: CONNECT_RETRIED follows.
@@ -821,7 +844,10 @@ impl Reactor {
             Closed::SocketGone => {}
             _ => engine.emit(SocketEvent::HANDSHAKE_FAILED_NO_DETAIL, 0),
         }
-        let _ = self.poll.registry().deregister(entry.engine.stream());
+        let _ = self
+            .poll
+            .registry()
+            .deregister(&mut SourceFd(&entry.engine.raw_fd()));
         let Some(connecter_token) = entry.connecter else {
             return;
         };
@@ -888,8 +914,11 @@ impl Reactor {
     }
 
     fn drop_engine(&mut self, token: Token) {
-        if let Some(mut entry) = self.engines.remove(&token) {
-            let _ = self.poll.registry().deregister(entry.engine.stream());
+        if let Some(entry) = self.engines.remove(&token) {
+            let _ = self
+                .poll
+                .registry()
+                .deregister(&mut SourceFd(&entry.engine.raw_fd()));
         }
     }
 

@@ -7,6 +7,7 @@
 //! multicast and other schemes answer `EPROTONOSUPPORT`.
 
 pub(crate) mod address;
+mod direct;
 mod engine;
 pub(crate) mod events;
 pub(crate) mod inproc;

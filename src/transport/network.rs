@@ -146,6 +146,7 @@ pub(crate) fn connect(
             socket_pipe,
             announced: false,
             subscriptions: BTreeSet::new(),
+            slot: None,
         };
         (Some(mine), Some(pipe))
     };

@@ -29,8 +29,10 @@ use std::time::{Duration, Instant};
 use bytes::{Buf, Bytes, BytesMut};
 use mio::Token;
 
+use super::direct::SharedEngine;
 use super::engine::{
     connect_deadline, linger_deadline, socket_pipe, Closed, ConnectPipe, Engine, Origin, Owner,
+    Watch,
 };
 use super::stream::Stream;
 use crate::command::{Command, NewPipe};
@@ -48,26 +50,21 @@ const READ_CHUNK: usize = 64 * 1024;
 const OUT_BATCH: usize = 256 * 1024;
 /// Buffers per `writev`.
 const MAX_IOV: usize = 64;
+/// When the I/O thread looks again at the deadlines of an engine that the
+/// socket's thread was running.
+const BUSY_ENGINE_RECHECK: Duration = Duration::from_millis(1);
 
 /// An engine of either kind, for the I/O thread.
-// The ZMTP engine is the common case and the large one: boxing it would add
-// an indirection to every event, and engines sit in a map, seldom moved.
+// The raw engine is the rare one (STREAM sockets): left unboxed as before,
+// engines sit in a map and are seldom moved.
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub(crate) enum AnyEngine {
-    /// ZMTP 3.1: every socket type but STREAM.
-    Zmtp(Engine),
+    /// ZMTP 3.1: every socket type but STREAM. Shared with the socket's
+    /// thread, which may drive it (direct I/O, `direct.rs`).
+    Zmtp(SharedEngine),
     /// Raw bytes: STREAM.
     Raw(RawEngine),
-}
-
-macro_rules! forward {
-    ($self:ident, $e:ident => $body:expr) => {
-        match $self {
-            AnyEngine::Zmtp($e) => $body,
-            AnyEngine::Raw($e) => $body,
-        }
-    };
 }
 
 impl AnyEngine {
@@ -79,7 +76,7 @@ impl AnyEngine {
         owner: Owner,
         endpoint: String,
         io_mailbox: Arc<Mailbox>,
-        origin: Origin,
+        mut origin: Origin,
         connecting: bool,
     ) -> AnyEngine {
         if owner.kind == SocketType::STREAM {
@@ -94,9 +91,23 @@ impl AnyEngine {
                 connecting,
             ))
         } else {
-            AnyEngine::Zmtp(Engine::new(
+            let slot = match &mut origin {
+                Origin::Connect(pipe) => pipe.slot.take(),
+                Origin::Accepted | Origin::ImmediateConnect => None,
+            };
+            let engine = Engine::new(
                 stream, token, owner, endpoint, io_mailbox, origin, connecting,
-            ))
+            );
+            AnyEngine::Zmtp(SharedEngine::new(engine, slot))
+        }
+    }
+
+    /// The stream is registered with the poll: a ZMTP engine keeps the
+    /// registration to what it needs from now on (a raw one stays
+    /// registered for both directions).
+    pub(crate) fn set_watch(&mut self, watch: Watch) {
+        if let AnyEngine::Zmtp(e) = self {
+            e.with((), |e| e.set_watch(watch));
         }
     }
 
@@ -105,35 +116,65 @@ impl AnyEngine {
         matches!(self, AnyEngine::Raw(_))
     }
 
-    pub(crate) fn stream(&mut self) -> &mut Stream {
-        forward!(self, e => e.stream())
+    /// The connection's descriptor (for registering it with the poll).
+    pub(crate) fn raw_fd(&self) -> std::os::unix::io::RawFd {
+        match self {
+            AnyEngine::Zmtp(e) => e.raw_fd(),
+            AnyEngine::Raw(e) => e.stream.raw_fd(),
+        }
     }
     pub(crate) fn socket(&self) -> u64 {
-        forward!(self, e => e.socket())
+        match self {
+            AnyEngine::Zmtp(e) => e.socket(),
+            AnyEngine::Raw(e) => e.socket(),
+        }
     }
     pub(crate) fn is_ready(&self) -> bool {
-        forward!(self, e => e.is_ready())
+        match self {
+            AnyEngine::Zmtp(e) => e.with(false, |e| e.is_ready()),
+            AnyEngine::Raw(e) => e.is_ready(),
+        }
     }
     pub(crate) fn handshake_limit(&self) -> Option<Duration> {
         match self {
-            AnyEngine::Zmtp(e) => e.handshake_limit(),
+            AnyEngine::Zmtp(e) => e.with(None, |e| e.handshake_limit()),
             AnyEngine::Raw(_) => None, // no handshake
         }
     }
+    /// The next time [`on_timer`](Self::on_timer) has something to do. An
+    /// engine the socket's thread is running right now is looked at again
+    /// shortly rather than waited for.
     pub(crate) fn deadline(&self) -> Option<Instant> {
-        forward!(self, e => e.deadline())
+        match self {
+            AnyEngine::Zmtp(e) => e
+                .try_with(|e| e.deadline())
+                .unwrap_or_else(|| Some(Instant::now() + BUSY_ENGINE_RECHECK)),
+            AnyEngine::Raw(e) => e.deadline(),
+        }
     }
     pub(crate) fn linger(&mut self, now: Instant) {
-        forward!(self, e => e.linger(now))
+        match self {
+            AnyEngine::Zmtp(e) => e.with((), |e| e.linger(now)),
+            AnyEngine::Raw(e) => e.linger(now),
+        }
     }
     pub(crate) fn on_timer(&mut self, now: Instant) -> Result<(), Closed> {
-        forward!(self, e => e.on_timer(now))
+        match self {
+            AnyEngine::Zmtp(e) => e.with(Err(Closed::SocketGone), |e| e.on_timer(now)),
+            AnyEngine::Raw(e) => e.on_timer(now),
+        }
     }
     pub(crate) fn endpoint(&self) -> &str {
-        forward!(self, e => e.endpoint())
+        match self {
+            AnyEngine::Zmtp(e) => e.endpoint(),
+            AnyEngine::Raw(e) => e.endpoint(),
+        }
     }
     pub(crate) fn has_pipe(&self) -> bool {
-        forward!(self, e => e.has_pipe())
+        match self {
+            AnyEngine::Zmtp(e) => e.with(false, |e| e.has_pipe()),
+            AnyEngine::Raw(e) => e.has_pipe(),
+        }
     }
     pub(crate) fn into_connect_pipe(self) -> Option<ConnectPipe> {
         match self {
@@ -141,50 +182,69 @@ impl AnyEngine {
             AnyEngine::Raw(_) => None, // its pipe dies with it
         }
     }
-    pub(crate) fn on_event(&mut self, readable: bool, writable: bool) -> Result<(), Closed> {
-        forward!(self, e => e.on_event(readable, writable))
+    /// The stream is readable and/or writable: true when the engine moved
+    /// something (a ZMTP engine whose socket's thread had already read
+    /// the stream finds nothing, and is no reason to spin).
+    pub(crate) fn on_event(&mut self, readable: bool, writable: bool) -> Result<bool, Closed> {
+        match self {
+            AnyEngine::Zmtp(e) => e.with(Err(Closed::SocketGone), |e| {
+                let before = e.activity();
+                e.on_event(readable, writable)?;
+                Ok(e.activity() != before)
+            }),
+            AnyEngine::Raw(e) => e.on_event(readable, writable).map(|()| true),
+        }
     }
     pub(crate) fn start(&mut self) -> Result<(), Closed> {
-        forward!(self, e => e.start())
+        match self {
+            AnyEngine::Zmtp(e) => e.with(Err(Closed::SocketGone), |e| e.start()),
+            AnyEngine::Raw(e) => e.start(),
+        }
     }
     pub(crate) fn on_command(&mut self, command: &Command) -> Result<(), Closed> {
-        forward!(self, e => e.on_command(command))
+        match self {
+            AnyEngine::Zmtp(e) => e.with(Err(Closed::SocketGone), |e| e.on_command(command)),
+            AnyEngine::Raw(e) => e.on_command(command),
+        }
     }
     /// Spinning mode (see `Engine::spin`); a raw engine always marks its
     /// pipe asleep when it finds it empty, so it has nothing to do.
     pub(crate) fn spin(&mut self) {
         if let AnyEngine::Zmtp(e) = self {
-            e.spin();
+            e.with((), |e| e.spin());
         }
     }
     pub(crate) fn poll_pipe(&mut self) -> Result<bool, Closed> {
         match self {
-            AnyEngine::Zmtp(e) => e.poll_pipe(),
+            AnyEngine::Zmtp(e) => e.with(Err(Closed::SocketGone), |e| e.poll_pipe()),
             AnyEngine::Raw(_) => Ok(false),
         }
     }
     pub(crate) fn settle(&mut self) -> Result<bool, Closed> {
         match self {
-            AnyEngine::Zmtp(e) => e.settle(),
+            AnyEngine::Zmtp(e) => e.with(Err(Closed::SocketGone), |e| e.settle()),
             AnyEngine::Raw(_) => Ok(false),
         }
     }
     /// Whether the socket queued messages this connection has not taken.
     pub(crate) fn has_queued(&self) -> bool {
         match self {
-            AnyEngine::Zmtp(e) => e.has_queued(),
+            AnyEngine::Zmtp(e) => e.with(false, |e| e.has_queued()),
             AnyEngine::Raw(_) => false,
         }
     }
     pub(crate) fn is_connecting(&self) -> bool {
         match self {
-            AnyEngine::Zmtp(e) => e.is_connecting(),
+            AnyEngine::Zmtp(e) => e.with(false, |e| e.is_connecting()),
             AnyEngine::Raw(e) => e.connecting,
         }
     }
     /// Reports a monitor event about this connection.
     pub(crate) fn emit(&self, event: SocketEvent, value: u32) {
-        forward!(self, e => e.emit(event, value))
+        match self {
+            AnyEngine::Zmtp(e) => e.with((), |e| e.emit(event, value)),
+            AnyEngine::Raw(e) => e.emit(event, value),
+        }
     }
 }
 
@@ -240,10 +300,6 @@ impl RawEngine {
             closing: false,
             give_up_at,
         }
-    }
-
-    fn stream(&mut self) -> &mut Stream {
-        &mut self.stream
     }
 
     fn socket(&self) -> u64 {

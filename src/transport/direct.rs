@@ -1,0 +1,192 @@
+//! Direct I/O: a network connection's [`Engine`] that the application
+//! thread of its socket may run itself (DESIGN.md, "Direct I/O").
+//!
+//! The engine lives in an [`EngineSlot`], behind a mutex.
+//! Its I/O thread holds it through a [`SharedEngine`] and takes the lock
+//! for everything it does (waiting, briefly, when the application thread
+//! has it). The socket reaches the slot through its pipe's [`Driver`] and
+//! only ever *tries* the lock: when it gets it, it does the I/O thread's
+//! work on its own thread (a request's reply written straight to the
+//! stream, the stream read while a receive spins), which saves a wake-up of
+//! the I/O thread and a wake-up back; when it does not, it falls back to
+//! the command it would have sent anyway, so nothing depends on winning.
+
+use std::os::unix::io::RawFd;
+
+use super::engine::{pipe_id, ConnectPipe, Engine};
+use crate::command::Command;
+use crate::pipe::Driver;
+use crate::signaler::lock;
+use crate::sync::{DynArc, DynWeak, Mutex, MutexGuard, TryLockError};
+
+/// An engine and the lock its two possible drivers take.
+///
+/// A plain mutex: uncontended, taking it is one atomic exchange each way,
+/// and the application thread only ever `try_lock`s it, so only the I/O
+/// thread can wait on it (for as long as a non-blocking read or write).
+#[derive(Debug)]
+pub(crate) struct EngineSlot {
+    /// `None` between connections of a connect (the slot outlives them, so
+    /// the pipe's driver stays valid) and once the I/O thread let go.
+    engine: Mutex<Option<Engine>>,
+}
+
+impl EngineSlot {
+    fn new() -> Self {
+        EngineSlot {
+            engine: Mutex::new(None),
+        }
+    }
+
+    /// For the application thread: the engine, unless its I/O thread (or
+    /// nobody) has it.
+    fn try_lock(&self) -> Option<MutexGuard<'_, Option<Engine>>> {
+        match self.engine.try_lock() {
+            Ok(guard) => Some(guard),
+            // A panic cannot leave the engine half-updated in a way that
+            // matters more than the panic itself: go on, as `lock` does.
+            Err(TryLockError::Poisoned(poisoned)) => Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) => None,
+        }
+    }
+}
+
+impl Driver for EngineSlot {
+    fn drive_out(&self) -> bool {
+        let Some(mut held) = self.try_lock() else {
+            return false;
+        };
+        let Some(engine) = held.as_mut() else {
+            return false;
+        };
+        let taken = match engine.direct_out() {
+            Ok(taken) => taken,
+            Err(closed) => {
+                engine.break_off(closed);
+                true
+            }
+        };
+        engine.rearm();
+        taken
+    }
+
+    fn drive_in(&self) -> bool {
+        let Some(mut held) = self.try_lock() else {
+            return false;
+        };
+        let Some(engine) = held.as_mut() else {
+            return false;
+        };
+        let ran = match engine.direct_in() {
+            Ok(ran) => ran,
+            Err(closed) => {
+                engine.break_off(closed);
+                true
+            }
+        };
+        engine.rearm();
+        ran
+    }
+
+    fn end_drive_in(&self) {
+        // Blocking: the stream must go back to the I/O thread before the
+        // socket stops reading it, and the I/O thread holds the lock only
+        // for non-blocking work.
+        if let Some(engine) = lock(&self.engine).as_mut() {
+            engine.end_socket_reads();
+        }
+    }
+}
+
+/// The I/O thread's handle on an engine it serves; every call takes the
+/// slot's lock. What the I/O thread needs without the engine (its endpoint,
+/// descriptor and socket) is kept here too.
+#[derive(Debug)]
+pub(crate) struct SharedEngine {
+    slot: DynArc<EngineSlot>,
+    endpoint: String,
+    fd: RawFd,
+    socket: u64,
+}
+
+impl SharedEngine {
+    /// Puts `engine` in `slot` (a connect's, kept from its last connection)
+    /// or in a new one, and makes the slot its pipe's driver.
+    pub(crate) fn new(mut engine: Engine, slot: Option<DynArc<EngineSlot>>) -> SharedEngine {
+        let slot = slot.unwrap_or_else(|| DynArc::new(EngineSlot::new()));
+        let driver: DynWeak<dyn Driver> = DynArc::downgrade(&slot) as DynWeak<dyn Driver>;
+        engine.set_driver(driver);
+        let shared = SharedEngine {
+            endpoint: engine.endpoint().to_owned(),
+            fd: engine.raw_fd(),
+            socket: engine.socket(),
+            slot,
+        };
+        *lock(&shared.slot.engine) = Some(engine);
+        shared
+    }
+
+    /// Runs `f` on the engine under the lock (`default` if it is gone).
+    pub(crate) fn with<R>(&self, default: R, f: impl FnOnce(&mut Engine) -> R) -> R {
+        let mut held = lock(&self.slot.engine);
+        match held.as_mut() {
+            Some(engine) => {
+                let result = f(engine);
+                engine.rearm();
+                result
+            }
+            None => default,
+        }
+    }
+
+    /// Runs `f` on the engine unless the socket's thread has it now
+    /// (`None` then): for the I/O thread's frequent look at deadlines, which
+    /// must not queue behind a receive that spins on the stream.
+    pub(crate) fn try_with<R>(&self, f: impl FnOnce(&mut Engine) -> R) -> Option<R> {
+        let mut held = self.slot.try_lock()?;
+        let engine = held.as_mut()?;
+        let result = f(engine);
+        engine.rearm();
+        Some(result)
+    }
+
+    pub(crate) fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    pub(crate) fn raw_fd(&self) -> RawFd {
+        self.fd
+    }
+
+    pub(crate) fn socket(&self) -> u64 {
+        self.socket
+    }
+
+    /// Ends the engine (see [`Engine::into_connect_pipe`]); a connect's
+    /// pipe takes the slot along for its next connection.
+    pub(crate) fn into_connect_pipe(self) -> Option<ConnectPipe> {
+        let engine = lock(&self.slot.engine).take()?;
+        let mut pipe = engine.into_connect_pipe()?;
+        pipe.slot = Some(self.slot.clone());
+        Some(pipe)
+    }
+}
+
+impl Drop for SharedEngine {
+    fn drop(&mut self) {
+        // The engine's pipe holds the slot's driver only weakly, but a
+        // connect's slot may live on: the engine goes now, with the I/O
+        // thread's handle, as it did before it was shared.
+        let engine = lock(&self.slot.engine).take();
+        drop(engine);
+    }
+}
+
+/// Tells the I/O thread to look at an engine (after the application thread
+/// found it broken): any command for the engine's pipe makes the I/O thread
+/// run it, and a broken engine then reports how it ended.
+pub(crate) fn notify_io(engine: &Engine) {
+    engine
+        .io_mailbox()
+        .send(Command::ActivateRead(pipe_id(engine.token())));
+}
