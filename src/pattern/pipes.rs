@@ -122,8 +122,13 @@ impl Pipes {
         if self.len > DIRECT_READ_MAX_PIPES {
             return;
         }
-        if !self.driving {
+        // (Re)collect while some pipe has no driver yet: a connect's engine
+        // is made on the I/O thread, perhaps after the first receive. An
+        // inproc pipe never has one, so an inproc socket looks each round;
+        // that is a load per pipe, while it spins anyway.
+        if !self.driving || self.driven.len() < self.len {
             self.driving = true;
+            self.driven.clear();
             self.driven.extend(
                 self.slots
                     .iter()

@@ -17,7 +17,7 @@ use super::engine::{pipe_id, ConnectPipe, Engine};
 use crate::command::Command;
 use crate::pipe::Driver;
 use crate::signaler::lock;
-use crate::sync::{DynArc, DynWeak, Mutex, MutexGuard, TryLockError};
+use crate::sync::{AtomicBool, DynArc, DynWeak, Mutex, MutexGuard, Ordering, TryLockError};
 
 /// An engine and the lock its two possible drivers take.
 ///
@@ -29,18 +29,42 @@ pub(crate) struct EngineSlot {
     /// `None` between connections of a connect (the slot outlives them, so
     /// the pipe's driver stays valid) and once the I/O thread let go.
     engine: Mutex<Option<Engine>>,
+    /// The I/O thread waits for the lock: the socket's thread stops trying
+    /// it until then. Without this a receive that spins, taking the lock
+    /// for a moment every round, could keep the I/O thread waiting for
+    /// long (woken by each unlock, it finds the lock taken again).
+    io_waiting: AtomicBool,
 }
 
 impl EngineSlot {
+    /// Waits for the lock (the I/O thread; the socket's thread only to
+    /// give the stream back), announcing the wait so that the socket's
+    /// spinning receive lets go.
+    fn lock(&self) -> MutexGuard<'_, Option<Engine>> {
+        if let Ok(guard) = self.engine.try_lock() {
+            return guard;
+        }
+        // Relaxed: a hint only (see `io_waiting`).
+        self.io_waiting.store(true, Ordering::Relaxed);
+        let guard = lock(&self.engine);
+        self.io_waiting.store(false, Ordering::Relaxed);
+        guard
+    }
+
     fn new() -> Self {
         EngineSlot {
             engine: Mutex::new(None),
+            io_waiting: AtomicBool::new(false),
         }
     }
 
     /// For the application thread: the engine, unless its I/O thread (or
     /// nobody) has it.
     fn try_lock(&self) -> Option<MutexGuard<'_, Option<Engine>>> {
+        // Relaxed: a hint only; the mutex orders everything that matters.
+        if self.io_waiting.load(Ordering::Relaxed) {
+            return None;
+        }
         match self.engine.try_lock() {
             Ok(guard) => Some(guard),
             // A panic cannot leave the engine half-updated in a way that
@@ -92,7 +116,7 @@ impl Driver for EngineSlot {
         // Blocking: the stream must go back to the I/O thread before the
         // socket stops reading it, and the I/O thread holds the lock only
         // for non-blocking work.
-        if let Some(engine) = lock(&self.engine).as_mut() {
+        if let Some(engine) = self.lock().as_mut() {
             engine.end_socket_reads();
         }
     }
@@ -122,13 +146,13 @@ impl SharedEngine {
             socket: engine.socket(),
             slot,
         };
-        *lock(&shared.slot.engine) = Some(engine);
+        *shared.slot.lock() = Some(engine);
         shared
     }
 
     /// Runs `f` on the engine under the lock (`default` if it is gone).
     pub(crate) fn with<R>(&self, default: R, f: impl FnOnce(&mut Engine) -> R) -> R {
-        let mut held = lock(&self.slot.engine);
+        let mut held = self.slot.lock();
         match held.as_mut() {
             Some(engine) => {
                 let result = f(engine);
@@ -165,7 +189,7 @@ impl SharedEngine {
     /// Ends the engine (see [`Engine::into_connect_pipe`]); a connect's
     /// pipe takes the slot along for its next connection.
     pub(crate) fn into_connect_pipe(self) -> Option<ConnectPipe> {
-        let engine = lock(&self.slot.engine).take()?;
+        let engine = self.slot.lock().take()?;
         let mut pipe = engine.into_connect_pipe()?;
         pipe.slot = Some(self.slot.clone());
         Some(pipe)
@@ -177,7 +201,7 @@ impl Drop for SharedEngine {
         // The engine's pipe holds the slot's driver only weakly, but a
         // connect's slot may live on: the engine goes now, with the I/O
         // thread's handle, as it did before it was shared.
-        let engine = lock(&self.slot.engine).take();
+        let engine = self.slot.lock().take();
         drop(engine);
     }
 }

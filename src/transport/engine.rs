@@ -548,11 +548,12 @@ impl Engine {
     /// then polls it with [`Engine::poll_pipe`] and ends the mode with
     /// [`Engine::settle`].
     pub(crate) fn spin(&mut self) {
-        // Not while the socket's thread drives the engine: its sends must
-        // find the pipe asleep to write them itself, rather than be picked
-        // up by a spinning I/O thread (which would then keep spinning on
-        // the work it takes, and compete with it for a core).
-        self.spinning = !self.socket_reads;
+        // Not while the socket's thread drives the engine, nor while the
+        // socket owes a reply: its sends must find the pipe asleep to be
+        // written on its own thread, rather than be picked up by a spinning
+        // I/O thread (which would then keep spinning on the work it takes,
+        // and compete with it for a core).
+        self.spinning = !self.socket_reads && !self.owes_reply;
     }
 
     /// While spinning: moves what the socket queued since the last look, if
@@ -771,6 +772,8 @@ impl Engine {
         if !self.in_more {
             self.owes_reply = true;
             self.awaits_reply = false;
+            // The reply should find the pipe asleep (see `spin`).
+            self.spinning = false;
         }
         // Err: the socket has gone; the frame has nowhere to go.
         let _ = pipe.write(frame);
@@ -875,8 +878,11 @@ impl Engine {
             }
             self.out_more = frame.get_more();
             self.activity += 1;
-            // A SUB's pipe carries subscriptions, which get no answer.
-            self.awaits_reply |= !track && !self.out_more;
+            if !self.out_more {
+                // A SUB's pipe carries subscriptions, which get no answer.
+                self.awaits_reply |= !track;
+                self.owes_reply = false;
+            }
             self.conn.send(frame).map_err(Closed::Protocol)?;
         }
         Ok(())
