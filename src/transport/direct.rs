@@ -13,8 +13,7 @@
 
 use std::os::unix::io::RawFd;
 
-use super::engine::{pipe_id, ConnectPipe, Engine};
-use crate::command::Command;
+use super::engine::{Closed, ConnectPipe, Engine};
 use crate::pipe::Driver;
 use crate::signaler::lock;
 use crate::sync::{AtomicBool, DynArc, DynWeak, Mutex, MutexGuard, Ordering, TryLockError};
@@ -75,41 +74,33 @@ impl EngineSlot {
     }
 }
 
-impl Driver for EngineSlot {
-    fn drive_out(&self) -> bool {
+impl EngineSlot {
+    /// Runs one direct step on the socket's thread, if the engine is free:
+    /// what it found fatal is left for the I/O thread (`break_off`), and
+    /// the stream's registration follows whatever the step changed.
+    fn run_direct(&self, step: impl FnOnce(&mut Engine) -> Result<bool, Closed>) -> bool {
         let Some(mut held) = self.try_lock() else {
             return false;
         };
         let Some(engine) = held.as_mut() else {
             return false;
         };
-        let taken = match engine.direct_out() {
-            Ok(taken) => taken,
-            Err(closed) => {
-                engine.break_off(closed);
-                true
-            }
-        };
+        let done = step(engine).unwrap_or_else(|closed| {
+            engine.break_off(closed);
+            true
+        });
         engine.rearm();
-        taken
+        done
+    }
+}
+
+impl Driver for EngineSlot {
+    fn drive_out(&self) -> bool {
+        self.run_direct(Engine::direct_out)
     }
 
     fn drive_in(&self) -> bool {
-        let Some(mut held) = self.try_lock() else {
-            return false;
-        };
-        let Some(engine) = held.as_mut() else {
-            return false;
-        };
-        let ran = match engine.direct_in() {
-            Ok(ran) => ran,
-            Err(closed) => {
-                engine.break_off(closed);
-                true
-            }
-        };
-        engine.rearm();
-        ran
+        self.run_direct(Engine::direct_in)
     }
 
     fn end_drive_in(&self) {
@@ -204,13 +195,4 @@ impl Drop for SharedEngine {
         let engine = self.slot.lock().take();
         drop(engine);
     }
-}
-
-/// Tells the I/O thread to look at an engine (after the application thread
-/// found it broken): any command for the engine's pipe makes the I/O thread
-/// run it, and a broken engine then reports how it ended.
-pub(crate) fn notify_io(engine: &Engine) {
-    engine
-        .io_mailbox()
-        .send(Command::ActivateRead(pipe_id(engine.token())));
 }

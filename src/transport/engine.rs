@@ -29,7 +29,7 @@ use bytes::{Bytes, BytesMut};
 use mio::unix::SourceFd;
 use mio::{Interest, Registry, Token};
 
-use super::direct::{notify_io, EngineSlot};
+use super::direct::EngineSlot;
 use super::events::EventSink;
 use super::stream::Stream;
 use super::zmtp::{
@@ -352,14 +352,6 @@ impl Engine {
         self.stream.raw_fd()
     }
 
-    pub(crate) fn token(&self) -> Token {
-        self.token
-    }
-
-    pub(crate) fn io_mailbox(&self) -> &Arc<Mailbox> {
-        &self.io_mailbox
-    }
-
     /// How much the engine has moved so far (see `activity`).
     pub(crate) fn activity(&self) -> u64 {
         self.activity
@@ -370,8 +362,16 @@ impl Engine {
     pub(crate) fn break_off(&mut self, closed: Closed) {
         if self.broken.is_none() {
             self.broken = Some(closed);
-            notify_io(self);
+            self.notify_io();
         }
+    }
+
+    /// Makes the I/O thread look at this engine: any command for its pipe
+    /// runs it (a broken engine then reports how it ended, a socket that
+    /// took the stream has a reclaim deadline for the thread to learn).
+    fn notify_io(&self) {
+        self.io_mailbox
+            .send(Command::ActivateRead(pipe_id(self.token)));
     }
 
     /// A reason the connection ended that the I/O thread has not seen yet.
@@ -421,7 +421,7 @@ impl Engine {
             // The I/O thread must learn of the check it now owes (it may be
             // blocked with no deadline): one command, once per hand-over.
             self.reclaim = Some((Instant::now() + DIRECT_READ_RECLAIM, self.direct_reads));
-            notify_io(self);
+            self.notify_io();
         }
         self.direct_reads += 1;
         self.spinning = false; // see `spin`
