@@ -248,6 +248,8 @@ impl PipeEnd {
         if hwm == 0 || self.msgs_written - self.peer_read < hwm {
             return !self.peer_closed();
         }
+        // The reader returns credit only for what it can see.
+        self.flush();
         match self.link.credit[self.side].refresh(self.msgs_written, hwm) {
             Refresh::Read(read) => {
                 self.peer_read = read;
@@ -261,6 +263,36 @@ impl PipeEnd {
     /// the whole message. Hands the frame back if the peer has gone.
     #[inline(always)]
     pub(crate) fn write(&mut self, msg: Message) -> Result<(), Message> {
+        let more = msg.get_more();
+        self.write_unflushed(msg)?;
+        if !more {
+            self.flush();
+        }
+        Ok(())
+    }
+
+    /// Publishes every whole message written so far, waking the reader if
+    /// it sleeps. For a writer that writes a batch with
+    /// [`PipeEnd::write_unflushed`]; a no-op when nothing is new, and
+    /// in the middle of a message (whose frames are published together,
+    /// with its last one, or taken back by `rollback`).
+    #[inline]
+    pub(crate) fn flush(&mut self) {
+        if self.out_more {
+            return;
+        }
+        if self.out.flush() == Flush::ReaderAsleep {
+            self.wake_reader();
+        }
+    }
+
+    /// Writes one frame, like [`PipeEnd::write`], but leaves it unpublished
+    /// until the next [`PipeEnd::flush`] (or a `write` of a whole message),
+    /// so that a batch of messages costs one flush. Credit is taken as
+    /// usual; `check_write` flushes before it waits for credit, so a writer
+    /// at its limit never waits on messages its reader cannot see.
+    #[inline(always)]
+    pub(crate) fn write_unflushed(&mut self, msg: Message) -> Result<(), Message> {
         if self.peer_closed() {
             return Err(msg);
         }
@@ -272,25 +304,31 @@ impl PipeEnd {
             // written and drop the rest, so it loses the whole message, never
             // a part, and nothing else.
             if !self.out_refused {
-                self.out.rollback();
+                if self.out_more {
+                    // Only this message's frames are unpublished (see below).
+                    self.out.rollback();
+                }
                 self.refused += 1;
             }
             self.out_refused = more;
             self.out_more = more;
             return Ok(());
         }
+        if more && !self.out_more {
+            // A multipart message begins: publish the whole messages before
+            // it, so that a rollback of its frames takes back nothing else.
+            self.flush();
+        }
         self.out.write(msg);
         self.out_more = more;
         if !more {
             self.msgs_written += 1;
-            if self.out.flush() == Flush::ReaderAsleep {
-                self.wake_reader();
-            }
         }
         Ok(())
     }
 
-    /// Takes back the frames of an unfinished message (never published).
+    /// Takes back the frames of an unfinished message (never published;
+    /// the messages before it were published when it began).
     pub(crate) fn rollback(&mut self) {
         self.out.rollback();
         self.out_more = false;
@@ -458,5 +496,45 @@ mod tests {
         assert!(b.read().is_none(), "the unfinished multipart never shows");
         assert!(b.is_dead());
         assert!(b.write(msg("to nobody", false)).is_err());
+    }
+
+    #[test]
+    fn a_batch_is_visible_at_its_flush_and_loses_nothing_to_a_rollback() {
+        let (mut a, mut b) = pipe_pair([0, 0], "inproc://t");
+        b.set_in_max_frame(8);
+        a.write_unflushed(msg("one", false)).unwrap();
+        a.write_unflushed(msg("two", false)).unwrap();
+        assert!(!b.check_read(), "a batch is not visible before its flush");
+        // Refused (over the reader's max frame): dropped alone.
+        a.write_unflushed(msg("far too long", false)).unwrap();
+        // A multipart message publishes what came before it; its own
+        // frames, cut short, are taken back and nothing else.
+        a.write_unflushed(msg("torn", true)).unwrap();
+        assert_eq!(&b.read().unwrap()[..], b"one");
+        a.flush();
+        a.rollback();
+        a.write_unflushed(msg("three", false)).unwrap();
+        a.flush();
+        assert_eq!(&b.read().unwrap()[..], b"two");
+        assert_eq!(&b.read().unwrap()[..], b"three");
+        assert!(b.read().is_none());
+    }
+
+    #[test]
+    fn a_batch_at_the_hwm_is_published_before_the_writer_waits() {
+        let (mut a, mut b) = pipe_pair([2, 2], "inproc://t");
+        a.attach(PipeId::new(0, 0), Arc::new(Mailbox::new()));
+        b.attach(PipeId::new(0, 0), Arc::new(Mailbox::new()));
+        let mut written = 0;
+        while a.check_write() {
+            a.write_unflushed(msg("x", false)).unwrap();
+            written += 1;
+        }
+        assert_eq!(written, 2, "this direction's capacity");
+        let mut read = 0;
+        while b.read().is_some() {
+            read += 1;
+        }
+        assert_eq!(read, 2, "the writer waits only on what the reader sees");
     }
 }

@@ -175,10 +175,14 @@ pub(crate) struct Engine {
     /// Counts frames and writes moved, so a caller can tell whether a call
     /// did anything (an I/O thread spins only after real work).
     activity: u64,
-    /// A message was delivered to the socket since it last sent: its next
-    /// send is likely the reply, which the socket's thread may write to
-    /// the stream itself (see [`Engine::direct_out`]).
-    owes_reply: bool,
+    /// Messages delivered to the socket and not yet answered: each whole
+    /// message delivered adds one, each whole message sent takes one away.
+    /// While any is owed, a send is likely a reply, which the socket's
+    /// thread may write to the stream itself (see [`Engine::direct_out`]).
+    /// A count, not a flag: a batch of requests gets each of its replies
+    /// written at once, not only the first (the rest would wait for the
+    /// I/O thread to be woken).
+    owed_replies: u64,
     /// The socket sent a message since one was last delivered: it likely
     /// waits for the answer, which its thread may read off the stream
     /// itself (see [`Engine::direct_in`]). A socket that only receives
@@ -276,7 +280,7 @@ impl Engine {
             stream_full: false,
             broken: None,
             activity: 0,
-            owes_reply: false,
+            owed_replies: 0,
             awaits_reply: false,
             driver: None,
             watch: None,
@@ -389,7 +393,7 @@ impl Engine {
     /// I/O thread as usual, which batches a stream of sends into one
     /// `writev`.
     pub(crate) fn direct_out(&mut self) -> Result<bool, Closed> {
-        if !self.owes_reply
+        if self.owed_replies == 0
             || self.broken.is_some()
             || self.connecting
             || self.closing
@@ -398,7 +402,6 @@ impl Engine {
         {
             return Ok(false);
         }
-        self.owes_reply = false;
         self.push_out()?;
         Ok(true)
     }
@@ -553,7 +556,7 @@ impl Engine {
         // written on its own thread, rather than be picked up by a spinning
         // I/O thread (which would then keep spinning on the work it takes,
         // and compete with it for a core).
-        self.spinning = !self.socket_reads && !self.owes_reply;
+        self.spinning = !self.socket_reads && self.owed_replies == 0;
     }
 
     /// While spinning: moves what the socket queued since the last look, if
@@ -679,7 +682,24 @@ impl Engine {
 
     /// Reads from the stream and hands what it decodes to the socket, until
     /// the stream has nothing more or the pipe is full.
+    ///
+    /// What one read brought in is published to the socket in one flush
+    /// (one atomic exchange, and at most one wake-up) rather than one per
+    /// message, as libzmq's session flushes once per input batch.
     fn pull_in(&mut self) -> Result<(), Closed> {
+        let result = self.pull_in_unflushed();
+        self.publish_delivered();
+        result
+    }
+
+    /// Publishes what [`Engine::deliver`] wrote since the last call.
+    fn publish_delivered(&mut self) {
+        if let Some(pipe) = &mut self.pipe {
+            pipe.flush();
+        }
+    }
+
+    fn pull_in_unflushed(&mut self) -> Result<(), Closed> {
         if let Some(frame) = self.stalled.take() {
             if !self.deliver(frame) {
                 return Ok(());
@@ -691,6 +711,13 @@ impl Engine {
         let mut drained = false;
         loop {
             loop {
+                // Whole small frames first, the common case, then the rest.
+                if let Some(frame) = self.conn.receive_small_message(&mut self.inbuf) {
+                    if !self.deliver(frame) {
+                        return Ok(());
+                    }
+                    continue;
+                }
                 let inbound = self.conn.receive(&mut self.inbuf);
                 match inbound {
                     Ok(None) => break,
@@ -717,6 +744,8 @@ impl Engine {
                     }
                 }
             }
+            // What this read brought is the socket's now, before the next.
+            self.publish_delivered();
             if drained {
                 return Ok(());
             }
@@ -770,13 +799,15 @@ impl Engine {
         self.in_more = frame.get_more();
         self.activity += 1;
         if !self.in_more {
-            self.owes_reply = true;
+            self.owed_replies = self.owed_replies.saturating_add(1);
             self.awaits_reply = false;
             // The reply should find the pipe asleep (see `spin`).
             self.spinning = false;
         }
-        // Err: the socket has gone; the frame has nowhere to go.
-        let _ = pipe.write(frame);
+        // Err: the socket has gone; the frame has nowhere to go. Published
+        // by `pull_in` (`publish_delivered`), or by `check_write` first if
+        // the pipe fills.
+        let _ = pipe.write_unflushed(frame);
         true
     }
 
@@ -881,7 +912,7 @@ impl Engine {
             if !self.out_more {
                 // A SUB's pipe carries subscriptions, which get no answer.
                 self.awaits_reply |= !track;
-                self.owes_reply = false;
+                self.owed_replies = self.owed_replies.saturating_sub(1);
             }
             self.conn.send(frame).map_err(Closed::Protocol)?;
         }

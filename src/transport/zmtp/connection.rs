@@ -156,6 +156,20 @@ impl Connection {
         self.decoder.body_room(buf, pool)
     }
 
+    /// The fast path of [`Connection::receive`]: the next message frame,
+    /// when it is a whole small one and the handshake is over (see
+    /// [`Decoder::take_small_message`]); `None` leaves everything to
+    /// `receive`.
+    #[inline]
+    pub(crate) fn receive_small_message(&mut self, buf: &mut BytesMut) -> Option<Message> {
+        if self.phase != Phase::Active {
+            return None;
+        }
+        let msg = self.decoder.take_small_message(buf)?;
+        self.receiving_first_frame = !msg.get_more();
+        Some(msg)
+    }
+
     /// Takes what the peer sent from the front of `buf`: the next event for
     /// the transport, or `Ok(None)` when more bytes are needed.
     pub(crate) fn receive(&mut self, buf: &mut BytesMut) -> Result<Option<Inbound>, ZmtpError> {
@@ -309,6 +323,9 @@ impl Connection {
     }
 
     fn flush_pending(&mut self) {
+        if self.pending_pong.is_none() && self.pending_ping.is_none() {
+            return; // the common case, without building the iterator
+        }
         for command in [self.pending_pong.take(), self.pending_ping.take()]
             .into_iter()
             .flatten()
