@@ -236,6 +236,9 @@ impl Signal {
 /// shares our core it runs then, instead of after our time slice.
 pub(crate) struct Spinner {
     rounds: u32,
+    /// Which round of every `SPINS_PER_YIELD` yields: the last (0), or
+    /// the first (1, see [`Spinner::yield_early`]).
+    yield_phase: u32,
     deadline: Option<Instant>,
     until: Option<Instant>,
 }
@@ -244,9 +247,27 @@ impl Spinner {
     pub(crate) fn new(deadline: Option<Instant>) -> Self {
         Spinner {
             rounds: 0,
+            yield_phase: 0,
             deadline,
             until: None,
         }
+    }
+
+    /// Whether the last [`next`](Spinner::next) yielded the core: a peer
+    /// on this core has had its turn since.
+    #[inline]
+    pub(crate) fn yielded(&self) -> bool {
+        self.rounds != 0 && self.rounds % SPINS_PER_YIELD == self.yield_phase
+    }
+
+    /// Yields on the first round of every `SPINS_PER_YIELD` rather than the
+    /// last: for a wait whose every round costs a system call (a receive
+    /// that reads a network stream itself), where a peer on this core
+    /// cannot answer before it has had the core, so the rounds before the
+    /// yield would only look at an empty stream.
+    #[inline]
+    pub(crate) fn yield_early(&mut self) {
+        self.yield_phase = 1;
     }
 
     /// Pauses briefly; false once the spinning time is used up.
@@ -263,7 +284,7 @@ impl Spinner {
                 return false;
             }
         }
-        if self.rounds % SPINS_PER_YIELD == 0 {
+        if self.rounds % SPINS_PER_YIELD == self.yield_phase {
             thread::yield_now();
         } else {
             spin_loop();

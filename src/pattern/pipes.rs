@@ -118,9 +118,10 @@ impl Pipes {
     /// wake-up of the I/O thread. Only for a socket with a few pipes: one
     /// read per engine per spin round is cheap for a client, not for a
     /// server with thousands of connections, which its I/O threads serve.
-    pub(crate) fn drive_in(&mut self) {
+    /// True when some stream was read (so each round costs a system call).
+    pub(crate) fn drive_in(&mut self, likely_ready: bool) -> bool {
         if self.len > DIRECT_READ_MAX_PIPES {
-            return;
+            return false;
         }
         // (Re)collect while some pipe has no driver yet: a connect's engine
         // is made on the I/O thread, perhaps after the first receive. An
@@ -135,9 +136,11 @@ impl Pipes {
                     .filter_map(|slot| slot.entry.as_ref()?.end.peer_driver()),
             );
         }
+        let mut drove = false;
         for driver in &self.driven {
-            driver.drive_in();
+            drove |= driver.drive_in(likely_ready);
         }
+        drove
     }
 
     /// Gives the streams [`drive_in`](Self::drive_in) read back to their

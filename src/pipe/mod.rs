@@ -109,7 +109,10 @@ pub(crate) trait Driver: Send + Sync + std::fmt::Debug {
     /// pipe now; true when the engine was run. From the first call on, the
     /// socket's thread owns the reading of the stream (its I/O thread is not
     /// woken for input) until [`end_drive_in`](Driver::end_drive_in).
-    fn drive_in(&self) -> bool;
+    /// `likely_ready`: the socket's thread just gave its core away (a
+    /// yield while spinning), so a peer on this core has probably answered:
+    /// read at once rather than look first.
+    fn drive_in(&self, likely_ready: bool) -> bool;
     /// The socket stops waiting: input is the I/O thread's again. Must
     /// follow every `drive_in`, before the socket parks or returns.
     fn end_drive_in(&self);

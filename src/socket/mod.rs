@@ -791,7 +791,9 @@ impl Core {
             });
             if spinning {
                 // A network peer's reply may be in the stream already.
-                self.pipes.drive_in();
+                if self.pipes.drive_in(spinner.yielded()) {
+                    spinner.yield_early();
+                }
                 if spinner.next() {
                     if self.mailbox.signal().take() {
                         self.drain_mailbox();

@@ -99,8 +99,8 @@ impl Driver for EngineSlot {
         self.run_direct(Engine::direct_out)
     }
 
-    fn drive_in(&self) -> bool {
-        self.run_direct(Engine::direct_in)
+    fn drive_in(&self, likely_ready: bool) -> bool {
+        self.run_direct(|engine| engine.direct_in(likely_ready))
     }
 
     fn end_drive_in(&self) {

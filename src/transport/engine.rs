@@ -409,7 +409,9 @@ impl Engine {
     /// Direct I/O, on the application thread: its socket waits for input,
     /// so read the stream now rather than wait for the I/O thread to be
     /// woken. False when the engine is not in a state to do so.
-    pub(crate) fn direct_in(&mut self) -> Result<bool, Closed> {
+    /// `likely_ready` (the socket's thread has just yielded its core, so a
+    /// peer sharing it has probably answered): read without looking first.
+    pub(crate) fn direct_in(&mut self, likely_ready: bool) -> Result<bool, Closed> {
         if self.broken.is_some()
             || self.connecting
             || self.stalled.is_some()
@@ -427,13 +429,18 @@ impl Engine {
             self.notify_io();
         }
         self.direct_reads += 1;
-        self.spinning = false; // see `spin`
-                               // Look before reading: `poll` does not take the kernel's socket
-                               // lock, which a spinning `read` would hold against the packets
-                               // being delivered to it (they would wait in the socket's backlog).
-        let mut look = [sys::PollFd::new(self.stream.raw_fd(), sys::POLLIN)];
-        if matches!(sys::poll(&mut look, 0), Ok(0)) {
-            return Ok(true);
+        // See `spin`.
+        self.spinning = false;
+        // Look before reading: `poll` does not take the kernel's socket
+        // lock, which a spinning `read` would hold against the packets
+        // being delivered to it (they would wait in the socket's backlog).
+        // Not after a yield: with both ends on one core the answer is
+        // there by then, and the look would be a second system call.
+        if !likely_ready {
+            let mut look = [sys::PollFd::new(self.stream.raw_fd(), sys::POLLIN)];
+            if matches!(sys::poll(&mut look, 0), Ok(0)) {
+                return Ok(true);
+            }
         }
         self.pull_in()?;
         // What reading queued (a PONG) goes out too.
