@@ -8,7 +8,7 @@
 use super::fq::Fq;
 use super::lb::Lb;
 use super::pipes::Pipes;
-use super::Pattern;
+use super::{recv_by_place, send_by_place, Pattern};
 use crate::error::{Error, Result};
 use crate::msg::Message;
 use crate::pipe::PipeId;
@@ -49,18 +49,27 @@ impl Pattern for Dealer {
         self.lb.terminated(id);
         self.fq.terminated(id);
     }
-    #[inline]
     fn send(
         &mut self,
         msg: Message,
         pipes: &mut Pipes,
-        _: &Options,
+        options: &Options,
     ) -> std::result::Result<(), (Error, Message)> {
-        self.lb.send(pipes, msg)
+        send_by_place(self, msg, pipes, options)
     }
     #[inline]
-    fn recv(&mut self, pipes: &mut Pipes, _: &Options) -> Result<Message> {
-        self.fq.recv_msg(pipes).ok_or(Error::EAGAIN)
+    fn send_from(&mut self, msg: &mut Message, pipes: &mut Pipes, _: &Options) -> Result<()> {
+        self.lb.send_from(pipes, msg).map(|_| ())
+    }
+    fn recv(&mut self, pipes: &mut Pipes, options: &Options) -> Result<Message> {
+        recv_by_place(self, pipes, options)
+    }
+    #[inline]
+    fn recv_into(&mut self, out: &mut Message, pipes: &mut Pipes, _: &Options) -> Result<()> {
+        self.fq
+            .recv_into(pipes, out)
+            .then_some(())
+            .ok_or(Error::EAGAIN)
     }
     fn has_in(&mut self, pipes: &mut Pipes) -> bool {
         self.fq.has_in(pipes)

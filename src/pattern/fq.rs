@@ -40,32 +40,41 @@ impl Fq {
     /// Takes the next frame, with the pipe it came from.
     #[inline(always)]
     pub(crate) fn recv(&mut self, pipes: &mut Pipes) -> Option<(Message, PipeId)> {
-        self.recv_with(pipes, |msg, id| (msg, id))
+        self.recv_with(pipes, |pipes, id| {
+            let msg = pipes.read(id)?;
+            let more = msg.get_more();
+            Some(((msg, id), more))
+        })
     }
 
-    /// Takes the next frame, for a socket that does not ask where it came
-    /// from: the frame goes back as it is, not repacked with the pipe's id
-    /// (an 80-byte copy per frame).
+    /// Takes the next frame into `out`, replacing what it held, for a
+    /// socket that does not ask where it came from. The frame is copied
+    /// once, from its pipe to `out` (see [`Pipes::read_into`]).
     #[inline(always)]
-    pub(crate) fn recv_msg(&mut self, pipes: &mut Pipes) -> Option<Message> {
-        self.recv_with(pipes, |msg, _| msg)
+    pub(crate) fn recv_into(&mut self, pipes: &mut Pipes, out: &mut Message) -> bool {
+        self.recv_with(pipes, |pipes, id| {
+            pipes.read_into(id, out).then(|| ((), out.get_more()))
+        })
+        .is_some()
     }
 
+    /// The fair-queue walk: `read` takes a frame from a pipe and says
+    /// whether more frames of its message follow.
     #[inline(always)]
     fn recv_with<R>(
         &mut self,
         pipes: &mut Pipes,
-        take: impl FnOnce(Message, PipeId) -> R,
+        mut read: impl FnMut(&mut Pipes, PipeId) -> Option<(R, bool)>,
     ) -> Option<R> {
         let mut empty = 0;
         while let Some(id) = self.set.current() {
-            match pipes.read(id) {
-                Some(msg) => {
-                    self.more = msg.get_more();
-                    if !self.more {
+            match read(pipes, id) {
+                Some((frame, more)) => {
+                    self.more = more;
+                    if !more {
                         self.set.advance();
                     }
-                    return Some(take(msg, id));
+                    return Some(frame);
                 }
                 None if pipes.spinning() => {
                     // Not marked asleep, so no ActivateRead will come: keep

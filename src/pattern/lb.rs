@@ -43,20 +43,41 @@ impl Lb {
 
     /// Sends one frame. `EAGAIN` (with the frame back) when no pipe has room.
     #[inline]
-    pub(crate) fn send(&mut self, pipes: &mut Pipes, msg: Message) -> Result<(), (Error, Message)> {
-        self.send_with_pipe(pipes, msg).map(|_| ())
+    pub(crate) fn send(
+        &mut self,
+        pipes: &mut Pipes,
+        mut msg: Message,
+    ) -> Result<(), (Error, Message)> {
+        match self.send_from(pipes, &mut msg) {
+            Ok(_) => Ok(()),
+            Err(error) => Err((error, msg)),
+        }
     }
 
     /// Like [`send`](Self::send), also telling which pipe took the frame
     /// (None when the frame was dropped: the rest of a message whose pipe went).
-    #[inline(always)]
     pub(crate) fn send_with_pipe(
         &mut self,
         pipes: &mut Pipes,
         mut msg: Message,
     ) -> Result<Option<PipeId>, (Error, Message)> {
+        self.send_from(pipes, &mut msg)
+            .map_err(|error| (error, msg))
+    }
+
+    /// Sends `*msg`, leaving an empty message in its place (see
+    /// [`PipeEnd::write_from`](crate::pipe::PipeEnd::write_from)); on
+    /// `EAGAIN`, `*msg` is untouched. Tells which pipe took the frame, as
+    /// [`send_with_pipe`](Self::send_with_pipe).
+    #[inline(always)]
+    pub(crate) fn send_from(
+        &mut self,
+        pipes: &mut Pipes,
+        msg: &mut Message,
+    ) -> Result<Option<PipeId>, Error> {
         if self.dropping {
             self.dropping = msg.get_more();
+            drop(std::mem::take(msg));
             return Ok(None);
         }
         while let Some(id) = self.set.current() {
@@ -70,29 +91,25 @@ impl Lb {
                 continue;
             }
             let more = msg.get_more();
-            match entry.end.write(msg) {
-                Ok(()) => {
-                    self.more = more;
-                    if !more {
-                        self.set.advance();
-                    }
-                    return Ok(Some(id));
+            if entry.end.write_from(msg) {
+                self.more = more;
+                if !more {
+                    self.set.advance();
                 }
-                Err(back) => {
-                    // The peer has gone. Mid-message, the frames already
-                    // written will never be published: drop the rest.
-                    let was_more = self.more;
-                    self.set.deactivate_current();
-                    if was_more {
-                        self.more = false;
-                        self.dropping = more;
-                        return Ok(None);
-                    }
-                    msg = back;
-                }
+                return Ok(Some(id));
+            }
+            // The peer has gone. Mid-message, the frames already written
+            // will never be published: drop the rest.
+            let was_more = self.more;
+            self.set.deactivate_current();
+            if was_more {
+                self.more = false;
+                self.dropping = more;
+                drop(std::mem::take(msg));
+                return Ok(None);
             }
         }
-        Err((Error::EAGAIN, msg))
+        Err(Error::EAGAIN)
     }
 
     /// Whether a send would not block now.

@@ -65,8 +65,29 @@ pub(crate) trait Pattern {
         pipes: &mut Pipes,
         options: &Options,
     ) -> std::result::Result<(), (Error, Message)>;
+    /// Sends `*msg`, leaving an empty message in its place; on an error,
+    /// `*msg` is the frame to retry (`EAGAIN`) or drop. A pattern that
+    /// passes frames on as they are overrides it to copy each frame once,
+    /// from `msg` to its pipe.
+    #[inline]
+    fn send_from(&mut self, msg: &mut Message, pipes: &mut Pipes, options: &Options) -> Result<()> {
+        self.send(std::mem::take(msg), pipes, options)
+            .map_err(|(error, back)| {
+                *msg = back;
+                error
+            })
+    }
     /// Receives one frame; `EAGAIN` when none is ready.
     fn recv(&mut self, pipes: &mut Pipes, options: &Options) -> Result<Message>;
+    /// Receives one frame into `out`, replacing what it held; `EAGAIN`
+    /// (`out` untouched) when none is ready. A pattern that passes frames
+    /// on as they come overrides it to copy each frame once, from its pipe
+    /// to `out`.
+    #[inline]
+    fn recv_into(&mut self, out: &mut Message, pipes: &mut Pipes, options: &Options) -> Result<()> {
+        *out = self.recv(pipes, options)?;
+        Ok(())
+    }
     /// Whether a receive would not block.
     fn has_in(&mut self, pipes: &mut Pipes) -> bool;
     /// Whether a send would not block.
@@ -75,6 +96,30 @@ pub(crate) trait Pattern {
     fn set_option(&mut self, _option: PatternOption<'_>, _pipes: &mut Pipes) -> Result<()> {
         Err(Error::EINVAL)
     }
+}
+
+/// [`Pattern::send`] for a pattern that overrides [`Pattern::send_from`].
+#[inline]
+pub(crate) fn send_by_place<P: Pattern + ?Sized>(
+    pattern: &mut P,
+    mut msg: Message,
+    pipes: &mut Pipes,
+    options: &Options,
+) -> std::result::Result<(), (Error, Message)> {
+    pattern
+        .send_from(&mut msg, pipes, options)
+        .map_err(|error| (error, msg))
+}
+
+/// [`Pattern::recv`] for a pattern that overrides [`Pattern::recv_into`].
+#[inline]
+pub(crate) fn recv_by_place<P: Pattern + ?Sized>(
+    pattern: &mut P,
+    pipes: &mut Pipes,
+    options: &Options,
+) -> Result<Message> {
+    let mut msg = Message::new();
+    pattern.recv_into(&mut msg, pipes, options).map(|()| msg)
 }
 
 /// Every socket type's pattern, for static dispatch.
@@ -163,8 +208,16 @@ impl Pattern for AnyPattern {
         dispatch!(self, p => p.send(msg, pipes, options))
     }
     #[inline]
+    fn send_from(&mut self, msg: &mut Message, pipes: &mut Pipes, options: &Options) -> Result<()> {
+        dispatch!(self, p => p.send_from(msg, pipes, options))
+    }
+    #[inline]
     fn recv(&mut self, pipes: &mut Pipes, options: &Options) -> Result<Message> {
         dispatch!(self, p => p.recv(pipes, options))
+    }
+    #[inline]
+    fn recv_into(&mut self, out: &mut Message, pipes: &mut Pipes, options: &Options) -> Result<()> {
+        dispatch!(self, p => p.recv_into(out, pipes, options))
     }
     #[inline]
     fn has_in(&mut self, pipes: &mut Pipes) -> bool {

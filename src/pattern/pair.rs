@@ -1,7 +1,7 @@
 //! PAIR (RFC 31): exactly one peer; a second one is refused.
 
 use super::pipes::Pipes;
-use super::Pattern;
+use super::{recv_by_place, send_by_place, Pattern};
 use crate::error::{Error, Result};
 use crate::msg::Message;
 use crate::pipe::PipeId;
@@ -28,26 +28,33 @@ impl Pattern for Pair {
             self.peer = None;
         }
     }
-    #[inline]
     fn send(
         &mut self,
         msg: Message,
         pipes: &mut Pipes,
-        _: &Options,
+        options: &Options,
     ) -> std::result::Result<(), (Error, Message)> {
-        let Some(entry) = self.peer.and_then(|id| pipes.get(id)) else {
-            return Err((Error::EAGAIN, msg));
-        };
-        if !entry.end.check_write() {
-            return Err((Error::EAGAIN, msg));
-        }
-        // A failed write means the peer has gone; its PipeTerm will follow.
-        entry.end.write(msg).map_err(|msg| (Error::EAGAIN, msg))
+        send_by_place(self, msg, pipes, options)
     }
     #[inline]
-    fn recv(&mut self, pipes: &mut Pipes, _: &Options) -> Result<Message> {
+    fn send_from(&mut self, msg: &mut Message, pipes: &mut Pipes, _: &Options) -> Result<()> {
+        let Some(entry) = self.peer.and_then(|id| pipes.get(id)) else {
+            return Err(Error::EAGAIN);
+        };
+        // A failed write means the peer has gone; its PipeTerm will follow.
+        if entry.end.check_write() && entry.end.write_from(msg) {
+            Ok(())
+        } else {
+            Err(Error::EAGAIN)
+        }
+    }
+    fn recv(&mut self, pipes: &mut Pipes, options: &Options) -> Result<Message> {
+        recv_by_place(self, pipes, options)
+    }
+    #[inline]
+    fn recv_into(&mut self, out: &mut Message, pipes: &mut Pipes, _: &Options) -> Result<()> {
         let id = self.peer.ok_or(Error::EAGAIN)?;
-        pipes.read(id).ok_or(Error::EAGAIN)
+        pipes.read_into(id, out).then_some(()).ok_or(Error::EAGAIN)
     }
     fn has_in(&mut self, pipes: &mut Pipes) -> bool {
         self.peer.is_some_and(|id| pipes.check_read(id))

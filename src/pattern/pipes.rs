@@ -172,13 +172,30 @@ impl Pipes {
     /// is marked asleep: its writer's next flush sends `ActivateRead`.
     #[inline(always)]
     pub(crate) fn read(&mut self, id: PipeId) -> Option<Message> {
+        self.read_with(id, PipeEnd::read)
+    }
+
+    /// Reads a frame from a pipe into `out`, replacing what it held: as
+    /// [`read`](Self::read), true for `Some` (see [`PipeEnd::read_into`]).
+    #[inline(always)]
+    pub(crate) fn read_into(&mut self, id: PipeId, out: &mut Message) -> bool {
+        self.read_with(id, |end| end.read_into(out).then_some(()))
+            .is_some()
+    }
+
+    #[inline(always)]
+    fn read_with<R>(
+        &mut self,
+        id: PipeId,
+        read: impl FnOnce(&mut PipeEnd) -> Option<R>,
+    ) -> Option<R> {
         let spinning = self.spinning;
         let entry = self.get(id)?;
         if spinning && !entry.end.peek_ready() {
             return None;
         }
-        if let Some(msg) = entry.end.read() {
-            return Some(msg);
+        if let Some(read) = read(&mut entry.end) {
+            return Some(read);
         }
         if !entry.dead && entry.end.is_dead() {
             entry.dead = true;

@@ -2,7 +2,7 @@
 
 use super::fq::Fq;
 use super::pipes::Pipes;
-use super::Pattern;
+use super::{recv_by_place, Pattern};
 use crate::error::{Error, Result};
 use crate::msg::Message;
 use crate::pipe::PipeId;
@@ -32,9 +32,15 @@ impl Pattern for Pull {
     ) -> std::result::Result<(), (Error, Message)> {
         Err((Error::ENOTSUP, msg))
     }
+    fn recv(&mut self, pipes: &mut Pipes, options: &Options) -> Result<Message> {
+        recv_by_place(self, pipes, options)
+    }
     #[inline]
-    fn recv(&mut self, pipes: &mut Pipes, _: &Options) -> Result<Message> {
-        self.fq.recv_msg(pipes).ok_or(Error::EAGAIN)
+    fn recv_into(&mut self, out: &mut Message, pipes: &mut Pipes, _: &Options) -> Result<()> {
+        self.fq
+            .recv_into(pipes, out)
+            .then_some(())
+            .ok_or(Error::EAGAIN)
     }
     fn has_in(&mut self, pipes: &mut Pipes) -> bool {
         self.fq.has_in(pipes)

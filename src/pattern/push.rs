@@ -3,7 +3,7 @@
 
 use super::lb::Lb;
 use super::pipes::Pipes;
-use super::Pattern;
+use super::{send_by_place, Pattern};
 use crate::error::{Error, Result};
 use crate::msg::Message;
 use crate::pipe::PipeId;
@@ -30,14 +30,17 @@ impl Pattern for Push {
     fn terminated(&mut self, id: PipeId, _: &mut Pipes) {
         self.lb.terminated(id);
     }
-    #[inline]
     fn send(
         &mut self,
         msg: Message,
         pipes: &mut Pipes,
-        _: &Options,
+        options: &Options,
     ) -> std::result::Result<(), (Error, Message)> {
-        self.lb.send(pipes, msg)
+        send_by_place(self, msg, pipes, options)
+    }
+    #[inline]
+    fn send_from(&mut self, msg: &mut Message, pipes: &mut Pipes, _: &Options) -> Result<()> {
+        self.lb.send_from(pipes, msg).map(|_| ())
     }
     fn recv(&mut self, _: &mut Pipes, _: &Options) -> Result<Message> {
         Err(Error::ENOTSUP)

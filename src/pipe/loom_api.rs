@@ -180,9 +180,11 @@ impl PipeEnd {
         self.0.write(frame)
     }
 
-    /// Reads one frame; `None` when nothing is ready.
+    /// Reads one frame; `None` when nothing is ready. Through `read_into`,
+    /// the path a socket's receive takes.
     pub fn read(&mut self) -> Option<Message> {
-        self.0.read()
+        let mut frame = Message::new();
+        self.0.read_into(&mut frame).then_some(frame)
     }
 
     /// Whether a frame is ready; marks the reader asleep when not.

@@ -28,6 +28,8 @@ mod queue;
 #[cfg(zactor_loom)]
 pub(crate) mod loom_api;
 
+use std::mem;
+
 use bytes::Bytes;
 use crossbeam_utils::CachePadded;
 
@@ -265,13 +267,27 @@ impl PipeEnd {
     /// Writes one frame; the last frame of a message (no MORE flag) flushes
     /// the whole message. Hands the frame back if the peer has gone.
     #[inline(always)]
-    pub(crate) fn write(&mut self, msg: Message) -> Result<(), Message> {
+    pub(crate) fn write(&mut self, mut msg: Message) -> Result<(), Message> {
+        if self.write_from(&mut msg) {
+            Ok(())
+        } else {
+            Err(msg)
+        }
+    }
+
+    /// Writes `*msg` as [`write`](Self::write) does, leaving an empty
+    /// message in its place (see [`Writer::write_from`]); false, `*msg`
+    /// untouched, if the peer has gone.
+    #[inline(always)]
+    pub(crate) fn write_from(&mut self, msg: &mut Message) -> bool {
         let more = msg.get_more();
-        self.write_unflushed(msg)?;
+        if !self.write_unflushed_from(msg) {
+            return false;
+        }
         if !more {
             self.flush();
         }
-        Ok(())
+        true
     }
 
     /// Publishes every whole message written so far, waking the reader if
@@ -295,9 +311,20 @@ impl PipeEnd {
     /// usual; `check_write` flushes before it waits for credit, so a writer
     /// at its limit never waits on messages its reader cannot see.
     #[inline(always)]
-    pub(crate) fn write_unflushed(&mut self, msg: Message) -> Result<(), Message> {
+    pub(crate) fn write_unflushed(&mut self, mut msg: Message) -> Result<(), Message> {
+        if self.write_unflushed_from(&mut msg) {
+            Ok(())
+        } else {
+            Err(msg)
+        }
+    }
+
+    /// [`write_unflushed`](Self::write_unflushed) from a place, as
+    /// [`write_from`](Self::write_from).
+    #[inline(always)]
+    fn write_unflushed_from(&mut self, msg: &mut Message) -> bool {
         if self.peer_closed() {
-            return Err(msg);
+            return false;
         }
         let more = msg.get_more();
         // Relaxed: see `set_in_max_frame`.
@@ -315,19 +342,20 @@ impl PipeEnd {
             }
             self.out_refused = more;
             self.out_more = more;
-            return Ok(());
+            drop(mem::take(msg));
+            return true;
         }
         if more && !self.out_more {
             // A multipart message begins: publish the whole messages before
             // it, so that a rollback of its frames takes back nothing else.
             self.flush();
         }
-        self.out.write(msg);
+        self.out.write_from(msg);
         self.out_more = more;
         if !more {
             self.msgs_written += 1;
         }
-        Ok(())
+        true
     }
 
     /// Takes back the frames of an unfinished message (never published;
@@ -343,11 +371,28 @@ impl PipeEnd {
     #[inline(always)]
     pub(crate) fn read(&mut self) -> Option<Message> {
         let msg = self.inn.read()?;
-        if !msg.get_more() {
+        self.frame_read(msg.get_more());
+        Some(msg)
+    }
+
+    /// Reads one frame into `out`, replacing what it held (see
+    /// [`Reader::read_into`]): true when it did, false as `read`'s `None`.
+    #[inline(always)]
+    pub(crate) fn read_into(&mut self, out: &mut Message) -> bool {
+        if !self.inn.read_into(out) {
+            return false;
+        }
+        self.frame_read(out.get_more());
+        true
+    }
+
+    /// Counts a frame read: the end of a message earns its writer credit.
+    #[inline(always)]
+    fn frame_read(&mut self, more: bool) {
+        if !more {
             self.msgs_read += 1;
             self.return_credit();
         }
-        Some(msg)
     }
 
     /// Whether a frame is ready, without marking the reader asleep.

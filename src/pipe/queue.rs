@@ -163,8 +163,43 @@ fn slot_of(pos: u64) -> (usize, bool) {
 
 impl<T: Send> Writer<T> {
     /// Appends an item; it stays invisible to the reader until [`flush`](Self::flush).
+    /// (Pipes write with [`write_from`](Self::write_from).)
+    #[cfg(any(test, zactor_loom))]
     #[inline]
     pub(crate) fn write(&mut self, item: T) {
+        // SAFETY: the write moves `item` into the slot (`put`'s contract).
+        unsafe { self.put(|slot| slot.write(item)) }
+    }
+
+    /// Appends `*item` as [`write`](Self::write) does, leaving
+    /// `T::default()` in its place.
+    ///
+    /// The item goes from `item` to its slot in one plain copy (see
+    /// [`Reader::read_into`] for why that matters).
+    #[inline]
+    pub(crate) fn write_from(&mut self, item: &mut T)
+    where
+        T: Default,
+    {
+        let item: *mut T = item;
+        // SAFETY: the copy moves the item into the slot (`put`'s contract);
+        // `item`, valid and not the slot, no longer owns it and is
+        // overwritten without a drop.
+        unsafe {
+            self.put(|slot| {
+                ptr::copy_nonoverlapping(item, slot, 1);
+                ptr::write(item, T::default());
+            })
+        }
+    }
+
+    /// Hands the next free slot to `move_in`, then counts it written.
+    ///
+    /// # Safety
+    /// `move_in` must move an item into the slot: from then on the slot is
+    /// taken to hold one, which the reader will move out.
+    #[inline(always)]
+    unsafe fn put(&mut self, move_in: impl FnOnce(*mut T)) {
         let shared = &*self.shared;
         shared.writer.with_mut(|state| {
             // SAFETY: only this `Writer` touches the writer state (`&mut self`).
@@ -190,9 +225,9 @@ impl<T: Send> Writer<T> {
             }
             // SAFETY: position `written` is not yet published, so the reader does
             // not look at this slot; the slot is empty (never written, or read
-            // out before its chunk was recycled).
+            // out before its chunk was recycled), and `move_in` fills it.
             unsafe {
-                (*state.chunk).slots[index].with_mut(|slot| (*slot).write(item));
+                (*state.chunk).slots[index].with_mut(|slot| move_in((*slot).as_mut_ptr()));
             }
             state.written += 1;
         });
@@ -355,6 +390,44 @@ impl<T: Send> Reader<T> {
     /// Takes the next item, or `None` (and marks the reader asleep) when empty.
     #[inline]
     pub(crate) fn read(&mut self) -> Option<T> {
+        // SAFETY: the read moves the item out of its slot (`take`'s contract).
+        unsafe { self.take(|slot| slot.read()) }
+    }
+
+    /// Moves the next item into `out`, dropping what `out` held, and
+    /// returns true; false (the reader now asleep) when empty, `out`
+    /// untouched.
+    ///
+    /// The item goes from its slot to `out` in one plain copy. Returned by
+    /// value through the layers above, an 80-byte message is copied several
+    /// times, partly field by field, and each copy that reads back bytes
+    /// just stored with another width stalls on store forwarding.
+    #[inline]
+    pub(crate) fn read_into(&mut self, out: &mut T) -> bool {
+        let out: *mut T = out;
+        // SAFETY: the copy moves the item out of its slot (`take`'s
+        // contract) into `out`, a valid, writable item that is not the slot;
+        // what `out` held was moved out first and is dropped once, after
+        // `out` holds the new item (so a panicking drop leaves `out` valid).
+        unsafe {
+            self.take(|slot| {
+                let old = ptr::read(out);
+                ptr::copy_nonoverlapping(slot, out, 1);
+                drop(old);
+            })
+        }
+        .is_some()
+    }
+
+    /// Moves past the next item, handing its slot to `move_out`; `None`
+    /// (the reader now asleep) when empty.
+    ///
+    /// # Safety
+    /// `move_out` must move the item out of the slot: the slot is treated
+    /// as empty from then on, so the item must be neither dropped there
+    /// nor left without an owner.
+    #[inline(always)]
+    unsafe fn take<R>(&mut self, move_out: impl FnOnce(*const T) -> R) -> Option<R> {
         if !self.check_read() {
             return None;
         }
@@ -382,8 +455,8 @@ impl<T: Send> Reader<T> {
             state.read += 1;
             // SAFETY: the slot is published (read < limit) and holds an item
             // the writer will not touch again until the chunk is recycled;
-            // reading it moves the item out exactly once.
-            unsafe { (*state.chunk).slots[index].with(|slot| (*slot).assume_init_read()) }
+            // `move_out` moves it out exactly once (its contract).
+            unsafe { (*state.chunk).slots[index].with(|slot| move_out((*slot).as_ptr())) }
         }))
     }
 }
@@ -479,6 +552,38 @@ mod tests {
         assert_eq!(n, PIPE_CHUNK + 2);
         drop((w, r));
         assert_eq!(std::sync::Arc::strong_count(&item), 1);
+    }
+
+    #[test]
+    fn moving_through_places_keeps_every_item_once_and_in_order() {
+        // `write_from` leaves the default behind; `read_into` drops what its
+        // place held. Counted with `Arc`s: no item lost, none dropped twice.
+        let item = std::sync::Arc::new(0u64);
+        let (mut w, mut r) = queue::<Option<std::sync::Arc<u64>>>();
+        let total = PIPE_CHUNK * 3 + 2;
+        for i in 0..total {
+            let mut place = Some(std::sync::Arc::new(i as u64));
+            w.write_from(&mut place);
+            assert!(place.is_none(), "the item left its place");
+        }
+        let _ = w.flush();
+        assert_eq!(std::sync::Arc::strong_count(&item), 1);
+        let mut out = Some(item.clone());
+        for i in 0..total {
+            assert!(r.read_into(&mut out));
+            assert_eq!(out.as_deref(), Some(&(i as u64)));
+            if i == 0 {
+                assert_eq!(
+                    std::sync::Arc::strong_count(&item),
+                    1,
+                    "the old content was dropped"
+                );
+            }
+        }
+        let last = out.clone();
+        assert!(!r.read_into(&mut out), "empty");
+        assert_eq!(out, last, "an empty read leaves the place as it was");
+        assert_eq!(std::sync::Arc::strong_count(out.as_ref().unwrap()), 2);
     }
 
     #[test]

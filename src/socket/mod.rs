@@ -244,7 +244,7 @@ impl Socket {
     #[inline]
     fn send_frame(&self, mut msg: Message, flags: i32) -> Result<()> {
         msg.set_more(flags & SNDMORE != 0);
-        self.core().send(msg, flags)
+        self.core().send(&mut msg, flags)
     }
 
     /// Sends a `Message` (as `send`).
@@ -275,8 +275,7 @@ impl Socket {
 
     /// Receives a message part into `msg`.
     pub fn recv(&self, msg: &mut Message, flags: i32) -> Result<()> {
-        *msg = self.core().recv(flags)?;
-        Ok(())
+        self.core().recv_into(msg, flags)
     }
 
     /// Receives a message part into a buffer; returns the part's full size
@@ -668,28 +667,31 @@ impl Core {
         self.process_commands()
     }
 
+    /// Sends one frame, blocking as the flags and SNDTIMEO say.
+    ///
+    /// The frame stays in `msg` until the pattern copies it, once, into a
+    /// pipe (see `Pattern::send_from`); an empty message is left behind.
     #[inline]
-    fn send(&mut self, msg: Message, flags: i32) -> Result<()> {
+    fn send(&mut self, msg: &mut Message, flags: i32) -> Result<()> {
         let result = self.send_inner(msg, flags);
         self.sync_ready_fd();
         result
     }
 
     /// The first try inline; a send that must retry or wait goes out of
-    /// line ([`send_blocked`](Self::send_blocked)), so the message moves
-    /// straight into the pattern instead of through a loop variable.
+    /// line ([`send_blocked`](Self::send_blocked)).
     #[inline]
-    fn send_inner(&mut self, msg: Message, flags: i32) -> Result<()> {
+    fn send_inner(&mut self, msg: &mut Message, flags: i32) -> Result<()> {
         self.process_commands()?;
-        match self.pattern.send(msg, &mut self.pipes, &self.options) {
+        match self.pattern.send_from(msg, &mut self.pipes, &self.options) {
             Ok(()) => {
                 if self.pipes.has_dead() {
                     self.reap_dead();
                 }
                 Ok(())
             }
-            Err((Error::EAGAIN, back)) => self.send_blocked(back, flags),
-            Err((error, _)) => Err(error),
+            Err(Error::EAGAIN) => self.send_blocked(msg, flags),
+            Err(error) => Err(error),
         }
     }
 
@@ -697,7 +699,7 @@ impl Core {
     /// flags and SNDTIMEO say.
     #[cold]
     #[inline(never)]
-    fn send_blocked(&mut self, mut msg: Message, flags: i32) -> Result<()> {
+    fn send_blocked(&mut self, msg: &mut Message, flags: i32) -> Result<()> {
         let mut deadline = None;
         let mut first_try = true;
         loop {
@@ -713,15 +715,15 @@ impl Core {
                 }
                 self.wait(deadline)?;
             }
-            match self.pattern.send(msg, &mut self.pipes, &self.options) {
+            match self.pattern.send_from(msg, &mut self.pipes, &self.options) {
                 Ok(()) => {
                     if self.pipes.has_dead() {
                         self.reap_dead();
                     }
                     return Ok(());
                 }
-                Err((Error::EAGAIN, back)) => msg = back,
-                Err((error, _)) => return Err(error),
+                Err(Error::EAGAIN) => {}
+                Err(error) => return Err(error),
             }
         }
     }
@@ -735,7 +737,17 @@ impl Core {
     /// flush wakes us) before the thread parks.
     #[inline]
     fn recv(&mut self, flags: i32) -> Result<Message> {
-        let result = self.recv_inner(flags);
+        let mut msg = Message::new();
+        self.recv_into(&mut msg, flags).map(|()| msg)
+    }
+
+    /// Receives one frame into `out`, replacing what it held (as
+    /// [`recv`](Self::recv)). The frame is copied once, from its pipe to
+    /// `out`, where a frame returned by value would be copied through every
+    /// layer.
+    #[inline]
+    fn recv_into(&mut self, out: &mut Message, flags: i32) -> Result<()> {
+        let result = self.recv_inner(out, flags);
         self.sync_ready_fd();
         result
     }
@@ -743,14 +755,17 @@ impl Core {
     /// The first try inline (a spinning read: an empty pipe is not marked
     /// asleep); a receive that must wait goes out of line.
     #[inline]
-    fn recv_inner(&mut self, flags: i32) -> Result<Message> {
+    fn recv_inner(&mut self, out: &mut Message, flags: i32) -> Result<()> {
         self.process_commands()?;
         self.pipes.set_spinning(true);
-        let result = self.pattern.recv(&mut self.pipes, &self.options);
+        let result = self.pattern.recv_into(out, &mut self.pipes, &self.options);
         self.pipes.set_spinning(false);
         match result {
-            Ok(msg) => Ok(self.received(msg)),
-            Err(Error::EAGAIN) => self.recv_blocked(flags),
+            Ok(()) => {
+                self.received(out);
+                Ok(())
+            }
+            Err(Error::EAGAIN) => self.recv_blocked(out, flags),
             Err(error) => Err(error),
         }
     }
@@ -765,16 +780,19 @@ impl Core {
     /// request-reply loop pays no hand-over per message; they go back to
     /// the I/O threads when it parks, when the socket is polled, or when
     /// the I/O thread finds them unread for a while.
-    fn recv_blocked(&mut self, flags: i32) -> Result<Message> {
+    fn recv_blocked(&mut self, out: &mut Message, flags: i32) -> Result<()> {
         let mut deadline = None;
         let mut spinner = None;
         let mut spinning = true;
         loop {
             self.pipes.set_spinning(spinning);
-            let result = self.pattern.recv(&mut self.pipes, &self.options);
+            let result = self.pattern.recv_into(out, &mut self.pipes, &self.options);
             self.pipes.set_spinning(false);
             match result {
-                Ok(msg) => return Ok(self.received(msg)),
+                Ok(()) => {
+                    self.received(out);
+                    return Ok(());
+                }
                 Err(Error::EAGAIN) => {}
                 Err(error) => return Err(error),
             }
@@ -846,7 +864,7 @@ impl Core {
 
     /// Bookkeeping for a frame about to be returned.
     #[inline]
-    fn received(&mut self, msg: Message) -> Message {
+    fn received(&mut self, msg: &mut Message) {
         if self.options.conflate && conflates(self.kind) {
             return self.received_conflated(msg);
         }
@@ -854,25 +872,26 @@ impl Core {
         if self.pipes.has_dead() {
             self.reap_dead();
         }
-        msg
     }
 
     /// CONFLATE keeps only the newest message: skip to it. Out of line, so
     /// the common path hands its message back without a loop variable.
     #[cold]
     #[inline(never)]
-    fn received_conflated(&mut self, mut msg: Message) -> Message {
+    fn received_conflated(&mut self, msg: &mut Message) {
         while !msg.get_more() {
-            match self.pattern.recv(&mut self.pipes, &self.options) {
-                Ok(newer) => msg = newer,
-                Err(_) => break,
+            if self
+                .pattern
+                .recv_into(msg, &mut self.pipes, &self.options)
+                .is_err()
+            {
+                break;
             }
         }
         self.rcvmore = msg.get_more();
         if self.pipes.has_dead() {
             self.reap_dead();
         }
-        msg
     }
 }
 
