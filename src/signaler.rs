@@ -25,7 +25,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::config::{SPINS_PER_YIELD, SPIN_BEFORE_PARK, SPIN_ROUNDS_PER_CLOCK_READ};
+use crate::config::{SPINS_PER_YIELD, SPIN_BEFORE_PARK, SPIN_ROUNDS_PER_CLOCK_READ, STREAM_PAUSES};
 use crate::sync::{fence, spin_loop, thread, AtomicBool, AtomicU8, Mutex, Ordering};
 
 const IDLE: u8 = 0;
@@ -239,6 +239,8 @@ pub(crate) struct Spinner {
     /// Which round of every `SPINS_PER_YIELD` yields: the last (0), or
     /// the first (1, see [`Spinner::yield_early`]).
     yield_phase: u32,
+    /// `spin_loop` pauses per round (see [`Spinner::pace_for_stream`]).
+    pauses: u32,
     deadline: Option<Instant>,
     until: Option<Instant>,
 }
@@ -248,6 +250,7 @@ impl Spinner {
         Spinner {
             rounds: 0,
             yield_phase: 0,
+            pauses: 1,
             deadline,
             until: None,
         }
@@ -270,6 +273,18 @@ impl Spinner {
         self.yield_phase = 1;
     }
 
+    /// Pauses longer between looks: for a receive that caught up with a
+    /// stream (its last receive found a frame at once). Its writer is
+    /// busy and will publish again soon; every look at the pipe's shared
+    /// counter meanwhile moves that cache line away from the writer's core
+    /// and back, a transfer per message the writer pays for in its flush.
+    /// Looking less often lets a batch gather. A request-reply loop never
+    /// finds its answer at once, so it keeps the short pause.
+    #[inline]
+    pub(crate) fn pace_for_stream(&mut self) {
+        self.pauses = STREAM_PAUSES;
+    }
+
     /// Pauses briefly; false once the spinning time is used up.
     #[inline]
     pub(crate) fn next(&mut self) -> bool {
@@ -287,7 +302,9 @@ impl Spinner {
         if self.rounds % SPINS_PER_YIELD == self.yield_phase {
             thread::yield_now();
         } else {
-            spin_loop();
+            for _ in 0..self.pauses {
+                spin_loop();
+            }
         }
         true
     }

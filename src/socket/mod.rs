@@ -119,6 +119,9 @@ pub(crate) struct Core {
     connected: Vec<String>,
     last_endpoint: String,
     rcvmore: bool,
+    /// The last receive found a frame at once: the socket reads a stream
+    /// and keeps up with it (see `recv_blocked`).
+    streaming: bool,
     /// The context's I/O thread, once this socket used `tcp://` or `ipc://`.
     io: Option<Arc<IoThreads>>,
     /// The descriptor of `get_fd`, once asked for.
@@ -162,6 +165,7 @@ impl Socket {
                 connected: Vec::new(),
                 last_endpoint: String::new(),
                 rcvmore: false,
+                streaming: false,
                 io: None,
                 #[cfg(unix)]
                 ready_fd: None,
@@ -762,6 +766,7 @@ impl Core {
         self.pipes.set_spinning(false);
         match result {
             Ok(()) => {
+                self.streaming = true;
                 self.received(out);
                 Ok(())
             }
@@ -803,9 +808,14 @@ impl Core {
             if flags & DONTWAIT != 0 || self.options.rcvtimeo == 0 {
                 return Err(Error::EAGAIN);
             }
+            let streaming = std::mem::take(&mut self.streaming);
             let spinner = spinner.get_or_insert_with(|| {
                 deadline = deadline_after(timeout(self.options.rcvtimeo));
-                Spinner::new(deadline)
+                let mut spinner = Spinner::new(deadline);
+                if streaming {
+                    spinner.pace_for_stream();
+                }
+                spinner
             });
             if spinning {
                 // A network peer's reply may be in the stream already.
