@@ -214,6 +214,52 @@ fn a_large_vec_crosses_inproc_without_a_copy() {
 }
 
 #[test]
+fn recv_into_a_message_drops_what_it_held_once_and_eagain_leaves_it() {
+    // PULL and PAIR receive straight into the caller's message; SUB goes
+    // through its pattern's own receive. All must keep the same promise.
+    bounded(|| {
+        let ctx = zmq::Context::new();
+        for (kind, peer_kind) in [
+            (zmq::PULL, zmq::PUSH),
+            (zmq::PAIR, zmq::PAIR),
+            (zmq::SUB, zmq::PUB),
+        ] {
+            let addr = endpoint("message-recv-into");
+            let receiver = bound(&ctx, kind, &addr);
+            if kind == zmq::SUB {
+                receiver.set_subscribe(b"").unwrap();
+            }
+            let sender = connected(&ctx, peer_kind, &addr);
+            let drops = Arc::new(AtomicUsize::new(0));
+            let mut place = zmq::Message::from_owner(Counted {
+                body: vec![1u8; LARGE],
+                drops: drops.clone(),
+            });
+
+            assert_eq!(
+                receiver.recv(&mut place, zmq::DONTWAIT),
+                Err(zmq::Error::EAGAIN)
+            );
+            assert_eq!(drops.load(Ordering::SeqCst), 0, "{kind:?}: kept on EAGAIN");
+            assert_eq!(place.len(), LARGE, "{kind:?}: untouched on EAGAIN");
+
+            // A SUB's subscription must reach the publisher first.
+            let mut sent = 0;
+            while receiver.recv(&mut place, zmq::DONTWAIT).is_err() {
+                sender.send("new", 0).unwrap();
+                sent += 1;
+                assert!(sent < 1_000_000, "{kind:?}: nothing arrived");
+                std::thread::yield_now();
+            }
+            assert_eq!(&place[..], b"new", "{kind:?}");
+            assert_eq!(drops.load(Ordering::SeqCst), 1, "{kind:?}: dropped once");
+            drop(place);
+            assert_eq!(drops.load(Ordering::SeqCst), 1, "{kind:?}: not again");
+        }
+    });
+}
+
+#[test]
 fn a_received_message_can_be_written_and_sent_on() {
     bounded(|| {
         let ctx = zmq::Context::new();
