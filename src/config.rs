@@ -48,6 +48,12 @@ pub(crate) const SPINS_PER_YIELD: u32 = 4;
 /// unaffected (it never finds its answer at once).
 pub(crate) const STREAM_PAUSES: u32 = 32;
 
+/// A `yield_now` that takes longer than this let another thread run: the
+/// core is shared, and a paced wait goes back to short pauses (see
+/// `Spinner::pace_for_stream`). An empty yield is a system call of well
+/// under a microsecond; a switch to another thread and back is several.
+pub(crate) const SHARED_CORE_YIELD: std::time::Duration = std::time::Duration::from_micros(2);
+
 /// How many spin rounds happen between clock reads while spinning.
 pub(crate) const SPIN_ROUNDS_PER_CLOCK_READ: u32 = 64;
 

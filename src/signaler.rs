@@ -25,7 +25,9 @@
 
 use std::time::{Duration, Instant};
 
-use crate::config::{SPINS_PER_YIELD, SPIN_BEFORE_PARK, SPIN_ROUNDS_PER_CLOCK_READ, STREAM_PAUSES};
+use crate::config::{
+    SHARED_CORE_YIELD, SPINS_PER_YIELD, SPIN_BEFORE_PARK, SPIN_ROUNDS_PER_CLOCK_READ, STREAM_PAUSES,
+};
 use crate::sync::{fence, spin_loop, thread, AtomicBool, AtomicU8, Mutex, Ordering};
 
 const IDLE: u8 = 0;
@@ -280,9 +282,16 @@ impl Spinner {
     /// and back, a transfer per message the writer pays for in its flush.
     /// Looking less often lets a batch gather. A request-reply loop never
     /// finds its answer at once, so it keeps the short pause.
+    ///
+    /// Only while this core is otherwise free: on a core shared with other
+    /// busy threads (the writer itself, or a pool of workers), every pause
+    /// is time taken from them. So a paced wait yields on its first round,
+    /// and if the yield let another thread run (it took longer than an
+    /// empty one), it goes back to short pauses.
     #[inline]
     pub(crate) fn pace_for_stream(&mut self) {
         self.pauses = STREAM_PAUSES;
+        self.yield_phase = 1;
     }
 
     /// Pauses briefly; false once the spinning time is used up.
@@ -300,7 +309,15 @@ impl Spinner {
             }
         }
         if self.rounds % SPINS_PER_YIELD == self.yield_phase {
-            thread::yield_now();
+            if self.pauses > 1 {
+                let before = Instant::now();
+                thread::yield_now();
+                if before.elapsed() > SHARED_CORE_YIELD {
+                    self.pauses = 1;
+                }
+            } else {
+                thread::yield_now();
+            }
         } else {
             for _ in 0..self.pauses {
                 spin_loop();
