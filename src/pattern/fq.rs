@@ -52,10 +52,34 @@ impl Fq {
     /// once, from its pipe to `out` (see [`Pipes::read_into`]).
     #[inline(always)]
     pub(crate) fn recv_into(&mut self, pipes: &mut Pipes, out: &mut Message) -> bool {
+        self.recv_into_if(pipes, out, |_| true).is_some()
+    }
+
+    /// Takes the next frame: into `out` when `accept` keeps it
+    /// (`Some(true)`), else dropped in its pipe, `out` untouched
+    /// (`Some(false)`); `None` when none is ready. Either way the walk
+    /// moves on as for a frame taken (see [`in_message`](Self::in_message)).
+    #[inline(always)]
+    pub(crate) fn recv_into_if(
+        &mut self,
+        pipes: &mut Pipes,
+        out: &mut Message,
+        mut accept: impl FnMut(&Message) -> bool,
+    ) -> Option<bool> {
         self.recv_with(pipes, |pipes, id| {
-            pipes.read_into(id, out).then(|| ((), out.get_more()))
+            let mut more = false;
+            let accepted = pipes.read_into_if(id, out, |frame| {
+                more = frame.get_more();
+                accept(frame)
+            })?;
+            Some((accepted, more))
         })
-        .is_some()
+    }
+
+    /// Whether the last frame taken has more frames after it: the walk stays
+    /// on its pipe for the rest of the message.
+    pub(crate) fn in_message(&self) -> bool {
+        self.more
     }
 
     /// The fair-queue walk: `read` takes a frame from a pipe and says

@@ -179,8 +179,19 @@ impl Pipes {
     /// [`read`](Self::read), true for `Some` (see [`PipeEnd::read_into`]).
     #[inline(always)]
     pub(crate) fn read_into(&mut self, id: PipeId, out: &mut Message) -> bool {
-        self.read_with(id, |end| end.read_into(out).then_some(()))
-            .is_some()
+        self.read_into_if(id, out, |_| true).is_some()
+    }
+
+    /// Reads a frame from a pipe into `out` if `accept` keeps it, else
+    /// drops it (see [`PipeEnd::read_into_if`]); `None` as `read`'s.
+    #[inline(always)]
+    pub(crate) fn read_into_if(
+        &mut self,
+        id: PipeId,
+        out: &mut Message,
+        accept: impl FnOnce(&Message) -> bool,
+    ) -> Option<bool> {
+        self.read_with(id, |end| end.read_into_if(out, accept))
     }
 
     #[inline(always)]

@@ -58,6 +58,10 @@ impl Pattern for Sub {
     fn recv(&mut self, pipes: &mut Pipes, options: &Options) -> Result<Message> {
         self.xsub.recv(pipes, options)
     }
+    #[inline]
+    fn recv_into(&mut self, out: &mut Message, pipes: &mut Pipes, options: &Options) -> Result<()> {
+        self.xsub.recv_into(out, pipes, options)
+    }
     fn has_in(&mut self, pipes: &mut Pipes) -> bool {
         self.xsub.has_in(pipes)
     }

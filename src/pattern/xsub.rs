@@ -26,7 +26,7 @@ use super::dist::Dist;
 use super::fq::Fq;
 use super::pipes::Pipes;
 use super::trie::{Subscription, Trie};
-use super::Pattern;
+use super::{recv_by_place, Pattern};
 use crate::error::{Error, Result};
 use crate::msg::Message;
 use crate::pipe::PipeId;
@@ -136,11 +136,44 @@ impl Pattern for XSub {
         Ok(())
     }
 
+    fn recv(&mut self, pipes: &mut Pipes, options: &Options) -> Result<Message> {
+        recv_by_place(self, pipes, options)
+    }
+
+    /// The next wanted frame into `out`: each frame is looked at in its
+    /// pipe, and only a kept one is copied out (see [`Fq::recv_into_if`]);
+    /// a message no subscription matches is dropped in its pipe, frame by
+    /// frame, and `out` is left as it was.
     #[inline]
-    fn recv(&mut self, pipes: &mut Pipes, _: &Options) -> Result<Message> {
-        let msg = self.next_frame(pipes).ok_or(Error::EAGAIN)?;
-        self.more_in = msg.get_more();
-        Ok(msg)
+    fn recv_into(&mut self, out: &mut Message, pipes: &mut Pipes, _: &Options) -> Result<()> {
+        if let Some(msg) = self.prefetched.take() {
+            *out = msg;
+            self.more_in = out.get_more();
+            return Ok(());
+        }
+        loop {
+            let keep_all = self.more_in || !self.filter;
+            let subscriptions = &self.subscriptions;
+            match self
+                .fq
+                .recv_into_if(pipes, out, |frame| keep_all || subscriptions.check(frame))
+            {
+                None => return Err(Error::EAGAIN),
+                Some(true) => {
+                    self.more_in = out.get_more();
+                    return Ok(());
+                }
+                Some(false) => {
+                    // Its frames were published together, so they are all
+                    // there: drop the rest of the message.
+                    while self.fq.in_message() {
+                        if self.fq.recv_into_if(pipes, out, |_| false).is_none() {
+                            break;
+                        }
+                    }
+                }
+            }
+        }
     }
 
     fn has_in(&mut self, pipes: &mut Pipes) -> bool {
@@ -252,5 +285,60 @@ mod tests {
             assert_eq!(got, expected);
             assert!(!xsub.has_in(&mut pipes));
         }
+    }
+
+    #[test]
+    fn sub_drops_unwanted_messages_in_the_pipe_and_leaves_the_place_alone() {
+        // Without `has_in` first: `recv_into` filters frame by frame in the
+        // pipe. A dropped frame is freed (its owner counts), and a receive
+        // that finds only unwanted messages leaves the caller's message as
+        // it was.
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        use std::sync::Arc;
+        struct Counted(Arc<AtomicUsize>, Vec<u8>);
+        impl AsRef<[u8]> for Counted {
+            fn as_ref(&self) -> &[u8] {
+                &self.1
+            }
+        }
+        impl Drop for Counted {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, Ordering::SeqCst);
+            }
+        }
+        let options = Options::default();
+        let mut sub = XSub::filtering();
+        let mut pipes = Pipes::default();
+        let (id, mut far) = attach_one(&mut sub, &mut pipes);
+        sub.subscribe(Subscription::Subscribe(b"yes"), &mut pipes);
+        let drops = Arc::new(AtomicUsize::new(0));
+        let counted = |body: &[u8], more| {
+            let mut msg = Message::from_owner(Counted(drops.clone(), body.to_vec()));
+            msg.set_more(more);
+            msg
+        };
+        far.write(counted(b"no", true)).unwrap();
+        far.write(counted(b"yes, but part of no", false)).unwrap();
+        let mut place = Message::from("old");
+        assert!(matches!(
+            sub.recv_into(&mut place, &mut pipes, &options),
+            Err(Error::EAGAIN)
+        ));
+        assert_eq!(&place[..], b"old", "untouched");
+        assert_eq!(drops.load(Ordering::SeqCst), 2, "both frames dropped");
+
+        far.write(counted(b"no", false)).unwrap();
+        far.write(counted(b"yes", true)).unwrap();
+        far.write(counted(b"tail", false)).unwrap();
+        // The empty pipe was marked asleep; a socket would now process the
+        // writer's ActivateRead.
+        sub.read_activated(id, &mut pipes);
+        let mut got = Vec::new();
+        while sub.recv_into(&mut place, &mut pipes, &options).is_ok() {
+            got.push(place.to_vec());
+        }
+        assert_eq!(got, [b"yes".to_vec(), b"tail".to_vec()]);
+        drop(place);
+        assert_eq!(drops.load(Ordering::SeqCst), 5, "each frame dropped once");
     }
 }

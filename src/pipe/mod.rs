@@ -377,13 +377,29 @@ impl PipeEnd {
 
     /// Reads one frame into `out`, replacing what it held (see
     /// [`Reader::read_into`]): true when it did, false as `read`'s `None`.
+    /// (Sockets read with [`read_into_if`](Self::read_into_if); the loom
+    /// models with this.)
+    #[cfg(zactor_loom)]
     #[inline(always)]
     pub(crate) fn read_into(&mut self, out: &mut Message) -> bool {
-        if !self.inn.read_into(out) {
-            return false;
-        }
-        self.frame_read(out.get_more());
-        true
+        self.read_into_if(out, |_| true).is_some()
+    }
+
+    /// Reads one frame into `out` if `accept` keeps it, else drops it (see
+    /// [`Reader::read_into_if`]); `None` as `read`'s.
+    #[inline(always)]
+    pub(crate) fn read_into_if(
+        &mut self,
+        out: &mut Message,
+        accept: impl FnOnce(&Message) -> bool,
+    ) -> Option<bool> {
+        let mut more = false;
+        let accepted = self.inn.read_into_if(out, |frame| {
+            more = frame.get_more();
+            accept(frame)
+        })?;
+        self.frame_read(more);
+        Some(accepted)
     }
 
     /// Counts a frame read: the end of a message earns its writer credit.

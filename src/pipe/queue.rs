@@ -402,21 +402,44 @@ impl<T: Send> Reader<T> {
     /// value through the layers above, an 80-byte message is copied several
     /// times, partly field by field, and each copy that reads back bytes
     /// just stored with another width stalls on store forwarding.
+    /// (Pipes read with [`read_into_if`](Self::read_into_if).)
+    #[cfg(any(test, zactor_loom))]
     #[inline]
     pub(crate) fn read_into(&mut self, out: &mut T) -> bool {
+        self.read_into_if(out, |_| true).is_some()
+    }
+
+    /// Takes the next item: into `out` as [`read_into`](Self::read_into)
+    /// does when `accept` says so (`Some(true)`), otherwise dropped where
+    /// it is, `out` untouched (`Some(false)`). `None` (the reader now
+    /// asleep) when empty. A reader that filters (SUB) looks at each item
+    /// in its slot and moves only what it keeps.
+    #[inline]
+    pub(crate) fn read_into_if(
+        &mut self,
+        out: &mut T,
+        accept: impl FnOnce(&T) -> bool,
+    ) -> Option<bool> {
         let out: *mut T = out;
-        // SAFETY: the copy moves the item out of its slot (`take`'s
-        // contract) into `out`, a valid, writable item that is not the slot;
-        // what `out` held was moved out first and is dropped once, after
-        // `out` holds the new item (so a panicking drop leaves `out` valid).
+        // SAFETY: either branch moves the item out of its slot (`take`'s
+        // contract): into `out`, a valid, writable item that is not the
+        // slot, whose old item was moved out first and is dropped once,
+        // after `out` holds the new one (so a panicking drop leaves `out`
+        // valid); or into a value dropped here. `accept` only borrows the
+        // item, which the slot holds until then.
         unsafe {
             self.take(|slot| {
-                let old = ptr::read(out);
-                ptr::copy_nonoverlapping(slot, out, 1);
-                drop(old);
+                if accept(&*slot) {
+                    let old = ptr::read(out);
+                    ptr::copy_nonoverlapping(slot, out, 1);
+                    drop(old);
+                    true
+                } else {
+                    drop(ptr::read(slot));
+                    false
+                }
             })
         }
-        .is_some()
     }
 
     /// Moves past the next item, handing its slot to `move_out`; `None`
