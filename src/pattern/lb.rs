@@ -43,15 +43,8 @@ impl Lb {
 
     /// Sends one frame. `EAGAIN` (with the frame back) when no pipe has room.
     #[inline]
-    pub(crate) fn send(
-        &mut self,
-        pipes: &mut Pipes,
-        mut msg: Message,
-    ) -> Result<(), (Error, Message)> {
-        match self.send_from(pipes, &mut msg) {
-            Ok(_) => Ok(()),
-            Err(error) => Err((error, msg)),
-        }
+    pub(crate) fn send(&mut self, pipes: &mut Pipes, msg: Message) -> Result<(), (Error, Message)> {
+        self.send_with_pipe(pipes, msg).map(|_| ())
     }
 
     /// Like [`send`](Self::send), also telling which pipe took the frame

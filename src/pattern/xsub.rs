@@ -72,24 +72,30 @@ impl XSub {
         }
     }
 
-    /// The next frame whose message is wanted: the first one that matches a
-    /// subscription (when filtering), then the rest of its message.
-    fn next_frame(&mut self, pipes: &mut Pipes) -> Option<Message> {
-        if let Some(msg) = self.prefetched.take() {
-            return Some(msg);
-        }
+    /// The next frame whose message is wanted, into `out`: the first one
+    /// that matches a subscription (when filtering), then the rest of its
+    /// message. Each frame is looked at in its pipe and only a kept one is
+    /// copied out (see [`Fq::recv_into_if`]); a message no subscription
+    /// matches is dropped in its pipe, frame by frame. False, `out` as it
+    /// was, when no wanted frame is ready.
+    fn next_wanted_into(&mut self, pipes: &mut Pipes, out: &mut Message) -> bool {
         loop {
-            let (msg, _) = self.fq.recv(pipes)?;
-            if self.more_in || !self.filter || self.subscriptions.check(&msg) {
-                return Some(msg);
-            }
-            // No subscription matches: drop the whole message. Its frames
-            // were published together, so they are all there.
-            let mut more = msg.get_more();
-            while more {
-                match self.fq.recv(pipes) {
-                    Some((rest, _)) => more = rest.get_more(),
-                    None => break,
+            let keep_all = self.more_in || !self.filter;
+            let subscriptions = &self.subscriptions;
+            match self
+                .fq
+                .recv_into_if(pipes, out, |frame| keep_all || subscriptions.check(frame))
+            {
+                None => return false,
+                Some(true) => return true,
+                Some(false) => {
+                    // Its frames were published together, so they are all
+                    // there: drop the rest of the message.
+                    while self.fq.in_message() {
+                        if self.fq.recv_into_if(pipes, out, |_| false).is_none() {
+                            break;
+                        }
+                    }
                 }
             }
         }
@@ -140,40 +146,18 @@ impl Pattern for XSub {
         recv_by_place(self, pipes, options)
     }
 
-    /// The next wanted frame into `out`: each frame is looked at in its
-    /// pipe, and only a kept one is copied out (see [`Fq::recv_into_if`]);
-    /// a message no subscription matches is dropped in its pipe, frame by
-    /// frame, and `out` is left as it was.
+    /// The next wanted frame into `out` (see
+    /// [`next_wanted_into`](Self::next_wanted_into)); `out` is left as it
+    /// was on `EAGAIN`.
     #[inline]
     fn recv_into(&mut self, out: &mut Message, pipes: &mut Pipes, _: &Options) -> Result<()> {
         if let Some(msg) = self.prefetched.take() {
             *out = msg;
-            self.more_in = out.get_more();
-            return Ok(());
+        } else if !self.next_wanted_into(pipes, out) {
+            return Err(Error::EAGAIN);
         }
-        loop {
-            let keep_all = self.more_in || !self.filter;
-            let subscriptions = &self.subscriptions;
-            match self
-                .fq
-                .recv_into_if(pipes, out, |frame| keep_all || subscriptions.check(frame))
-            {
-                None => return Err(Error::EAGAIN),
-                Some(true) => {
-                    self.more_in = out.get_more();
-                    return Ok(());
-                }
-                Some(false) => {
-                    // Its frames were published together, so they are all
-                    // there: drop the rest of the message.
-                    while self.fq.in_message() {
-                        if self.fq.recv_into_if(pipes, out, |_| false).is_none() {
-                            break;
-                        }
-                    }
-                }
-            }
-        }
+        self.more_in = out.get_more();
+        Ok(())
     }
 
     fn has_in(&mut self, pipes: &mut Pipes) -> bool {
@@ -184,8 +168,12 @@ impl Pattern for XSub {
             return self.fq.has_in(pipes);
         }
         // Only a matching message counts: look past the others.
-        self.prefetched = self.next_frame(pipes);
-        self.prefetched.is_some()
+        let mut first = Message::new();
+        if !self.next_wanted_into(pipes, &mut first) {
+            return false;
+        }
+        self.prefetched = Some(first);
+        true
     }
 
     fn has_out(&mut self, _: &mut Pipes) -> bool {

@@ -190,6 +190,17 @@ pub(crate) fn pipe_pair(hwm: [u64; 2], endpoint: &str) -> (PipeEnd, PipeEnd) {
     (end(0, w0, r1), end(1, w1, r0))
 }
 
+/// A by-value write over a write from a place: `Err` hands the message
+/// back when `write` refused it.
+#[inline(always)]
+fn handed_back(mut msg: Message, write: impl FnOnce(&mut Message) -> bool) -> Result<(), Message> {
+    if write(&mut msg) {
+        Ok(())
+    } else {
+        Err(msg)
+    }
+}
+
 impl PipeEnd {
     /// Whether this end belongs to the connecting socket.
     pub(crate) fn is_connect_side(&self) -> bool {
@@ -267,12 +278,8 @@ impl PipeEnd {
     /// Writes one frame; the last frame of a message (no MORE flag) flushes
     /// the whole message. Hands the frame back if the peer has gone.
     #[inline(always)]
-    pub(crate) fn write(&mut self, mut msg: Message) -> Result<(), Message> {
-        if self.write_from(&mut msg) {
-            Ok(())
-        } else {
-            Err(msg)
-        }
+    pub(crate) fn write(&mut self, msg: Message) -> Result<(), Message> {
+        handed_back(msg, |msg| self.write_from(msg))
     }
 
     /// Writes `*msg` as [`write`](Self::write) does, leaving an empty
@@ -311,12 +318,8 @@ impl PipeEnd {
     /// usual; `check_write` flushes before it waits for credit, so a writer
     /// at its limit never waits on messages its reader cannot see.
     #[inline(always)]
-    pub(crate) fn write_unflushed(&mut self, mut msg: Message) -> Result<(), Message> {
-        if self.write_unflushed_from(&mut msg) {
-            Ok(())
-        } else {
-            Err(msg)
-        }
+    pub(crate) fn write_unflushed(&mut self, msg: Message) -> Result<(), Message> {
+        handed_back(msg, |msg| self.write_unflushed_from(msg))
     }
 
     /// [`write_unflushed`](Self::write_unflushed) from a place, as

@@ -808,11 +808,10 @@ impl Core {
             if flags & DONTWAIT != 0 || self.options.rcvtimeo == 0 {
                 return Err(Error::EAGAIN);
             }
-            let streaming = std::mem::take(&mut self.streaming);
             let spinner = spinner.get_or_insert_with(|| {
                 deadline = deadline_after(timeout(self.options.rcvtimeo));
                 let mut spinner = Spinner::new(deadline);
-                if streaming {
+                if std::mem::take(&mut self.streaming) {
                     spinner.pace_for_stream();
                 }
                 spinner
