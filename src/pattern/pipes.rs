@@ -247,6 +247,13 @@ impl Pipes {
         }
     }
 
+    /// Writes a clone of `msg` to a pipe (see [`PipeEnd::write_clone`]);
+    /// false if the pipe is unknown or its peer has gone.
+    #[inline]
+    pub(crate) fn write_clone(&mut self, id: PipeId, msg: &Message) -> bool {
+        self.get(id).is_some_and(|entry| entry.end.write_clone(msg))
+    }
+
     /// Takes back the frames of an unfinished message written to a pipe.
     pub(crate) fn rollback(&mut self, id: PipeId) {
         if let Some(entry) = self.get(id) {

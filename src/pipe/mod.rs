@@ -190,6 +190,17 @@ pub(crate) fn pipe_pair(hwm: [u64; 2], endpoint: &str) -> (PipeEnd, PipeEnd) {
     (end(0, w0, r1), end(1, w1, r0))
 }
 
+/// What [`PipeEnd::admit`] decided about a frame.
+enum Admission {
+    /// The peer has gone: nothing is written.
+    Gone,
+    /// The peer refuses the message (over its size limit): the frame is
+    /// dropped, counted as written.
+    Refused,
+    /// Write it; `more` is its `MORE` flag.
+    Write { more: bool },
+}
+
 /// A by-value write over a write from a place: `Err` hands the message
 /// back when `write` refused it.
 #[inline(always)]
@@ -326,8 +337,45 @@ impl PipeEnd {
     /// [`write_from`](Self::write_from).
     #[inline(always)]
     fn write_unflushed_from(&mut self, msg: &mut Message) -> bool {
+        match self.admit(msg) {
+            Admission::Gone => false,
+            Admission::Refused => {
+                drop(mem::take(msg));
+                true
+            }
+            Admission::Write { more } => {
+                self.out.write_from(msg);
+                self.written(more);
+                true
+            }
+        }
+    }
+
+    /// Writes a clone of `msg`, made in its queue slot, as
+    /// [`write`](Self::write) writes a message: one message to many pipes
+    /// (the distributor) costs one copy per pipe. False if the peer has gone.
+    #[inline(always)]
+    pub(crate) fn write_clone(&mut self, msg: &Message) -> bool {
+        match self.admit(msg) {
+            Admission::Gone => false,
+            Admission::Refused => true,
+            Admission::Write { more } => {
+                self.out.write_clone(msg);
+                self.written(more);
+                if !more {
+                    self.flush();
+                }
+                true
+            }
+        }
+    }
+
+    /// Whether the frame `msg` may go into the queue; the peer's size limit
+    /// is applied here.
+    #[inline(always)]
+    fn admit(&mut self, msg: &Message) -> Admission {
         if self.peer_closed() {
-            return false;
+            return Admission::Gone;
         }
         let more = msg.get_more();
         // Relaxed: see `set_in_max_frame`.
@@ -345,20 +393,23 @@ impl PipeEnd {
             }
             self.out_refused = more;
             self.out_more = more;
-            drop(mem::take(msg));
-            return true;
+            return Admission::Refused;
         }
         if more && !self.out_more {
             // A multipart message begins: publish the whole messages before
             // it, so that a rollback of its frames takes back nothing else.
             self.flush();
         }
-        self.out.write_from(msg);
+        Admission::Write { more }
+    }
+
+    /// Counts a frame written; its message is whole at its last frame.
+    #[inline(always)]
+    fn written(&mut self, more: bool) {
         self.out_more = more;
         if !more {
             self.msgs_written += 1;
         }
-        true
     }
 
     /// Takes back the frames of an unfinished message (never published;
@@ -563,6 +614,37 @@ mod tests {
         assert!(b.read().is_none(), "the unfinished multipart never shows");
         assert!(b.is_dead());
         assert!(b.write(msg("to nobody", false)).is_err());
+    }
+
+    #[test]
+    fn a_clone_written_in_place_arrives_whole_and_leaves_the_original() {
+        let (mut a, mut b) = pipe_pair([0, 0], "inproc://t");
+        b.set_in_max_frame(8);
+        let shared = Message::from(vec![7u8; 4]);
+        for frame in [msg("head", true), shared.clone()] {
+            assert!(a.write_clone(&frame));
+            assert_eq!(
+                b.check_read(),
+                !frame.get_more(),
+                "visible at the last frame"
+            );
+        }
+        let head = b.read().unwrap();
+        assert_eq!((&head[..], head.get_more()), (&b"head"[..], true));
+        let body = b.read().unwrap();
+        assert_eq!(&body[..], &[7u8; 4][..]);
+        assert_eq!(body.as_ptr(), shared.as_ptr(), "a clone shares the body");
+        // Over the reader's limit: the whole message is refused, and the
+        // original stays the caller's.
+        let long = msg("over the limit", true);
+        assert!(a.write_clone(&long));
+        assert!(a.write_clone(&msg("tail", false)));
+        assert_eq!((&long[..], a.refused), (&b"over the limit"[..], 1));
+        assert!(a.write_clone(&msg("next", false)));
+        assert_eq!(&b.read().unwrap()[..], b"next");
+        assert!(b.read().is_none(), "nothing of the refused message");
+        drop(b);
+        assert!(!a.write_clone(&msg("to nobody", false)));
     }
 
     #[test]

@@ -193,6 +193,19 @@ impl<T: Send> Writer<T> {
         }
     }
 
+    /// Appends a clone of `*item`, made in its slot: a fan-out writes one
+    /// message to many pipes, and a clone made first and then moved in would
+    /// be copied twice more on the way (see [`Reader::read_into`]).
+    #[inline]
+    pub(crate) fn write_clone(&mut self, item: &T)
+    where
+        T: Clone,
+    {
+        // SAFETY: the write moves the fresh clone into the slot (`put`'s
+        // contract).
+        unsafe { self.put(|slot| slot.write(item.clone())) }
+    }
+
     /// Hands the next free slot to `move_in`, then counts it written.
     ///
     /// # Safety
