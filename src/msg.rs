@@ -311,6 +311,30 @@ impl Clone for Message {
         };
         Message { repr }
     }
+
+    /// Makes this message a copy of `source`. When both are inline the copy
+    /// is written field by field where this message stands: a distributor
+    /// clones into each queue slot this way (`Writer::write_clone`), as a
+    /// clone built aside and then moved in is read back through
+    /// store-forwarding stalls (its body sits at an odd offset).
+    #[inline]
+    fn clone_from(&mut self, source: &Message) {
+        if let (
+            Repr::Inline { more, len, buf },
+            Repr::Inline {
+                more: to_more,
+                len: to_len,
+                buf: to_buf,
+            },
+        ) = (&source.repr, &mut self.repr)
+        {
+            *to_more = *more;
+            *to_len = *len;
+            *to_buf = *buf;
+        } else {
+            *self = source.clone();
+        }
+    }
 }
 
 impl Deref for Message {
@@ -640,6 +664,25 @@ mod tests {
         let copy = small.clone();
         assert!(copy.is_inline());
         assert_eq!(copy, small);
+    }
+
+    #[test]
+    fn clone_from_copies_any_body_into_any_message() {
+        let mut long = Message::from("a longer inline body");
+        long.set_more(true);
+        let heap = Message::from(vec![3u8; MIB]);
+        let mut place = Message::from("an old inline body, longer still");
+        // Inline over inline: the old body's tail must not show.
+        place.clone_from(&long);
+        assert_eq!((&place[..], place.get_more()), (&long[..], true));
+        place.clone_from(&Message::from("short"));
+        assert_eq!((&place[..], place.get_more()), (&b"short"[..], false));
+        // Heap over inline shares the body; inline over heap drops it.
+        place.clone_from(&heap);
+        assert_eq!(place.as_ptr(), heap.as_ptr());
+        place.clone_from(&long);
+        assert!(place.is_inline());
+        assert_eq!(&place[..], &long[..]);
     }
 
     #[test]

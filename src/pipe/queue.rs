@@ -193,17 +193,24 @@ impl<T: Send> Writer<T> {
         }
     }
 
-    /// Appends a clone of `*item`, made in its slot: a fan-out writes one
-    /// message to many pipes, and a clone made first and then moved in would
-    /// be copied twice more on the way (see [`Reader::read_into`]).
+    /// Appends a clone of `*item`, made in its slot (by `clone_from` over a
+    /// default item): a fan-out writes one message to many pipes, and a
+    /// clone made first and then moved in would be copied twice more on the
+    /// way (see [`Reader::read_into`]).
     #[inline]
     pub(crate) fn write_clone(&mut self, item: &T)
     where
-        T: Clone,
+        T: Clone + Default,
     {
-        // SAFETY: the write moves the fresh clone into the slot (`put`'s
-        // contract).
-        unsafe { self.put(|slot| slot.write(item.clone())) }
+        // SAFETY: the slot is filled with a default item, which `clone_from`
+        // then makes a clone of `item`: an item is moved into the slot
+        // (`put`'s contract).
+        unsafe {
+            self.put(|slot| {
+                slot.write(T::default());
+                (*slot).clone_from(item);
+            })
+        }
     }
 
     /// Hands the next free slot to `move_in`, then counts it written.
