@@ -54,6 +54,16 @@ pub(crate) const STREAM_PAUSES: u32 = 32;
 /// under a microsecond; a switch to another thread and back is several.
 pub(crate) const SHARED_CORE_YIELD: std::time::Duration = std::time::Duration::from_micros(2);
 
+/// Body bytes a writer publishes into a pipe whose reader it has not seen
+/// asleep before it yields its core once, at its next message
+/// (`PipeEnd::cede_core`): eight 64 KiB bodies, within this machine's 1 MiB
+/// L2 per core. Measured on 64 KiB PUSH→PULL: see DESIGN.md ("Where the
+/// time goes").
+pub(crate) const CEDE_AFTER_BYTES: u64 = 512 * 1024;
+
+/// The most `CEDE_AFTER_BYTES` grows to while yields find the core free.
+pub(crate) const CEDE_AFTER_BYTES_MAX: u64 = 64 << 20;
+
 /// How many spin rounds happen between clock reads while spinning.
 pub(crate) const SPIN_ROUNDS_PER_CLOCK_READ: u32 = 64;
 

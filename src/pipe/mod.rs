@@ -29,14 +29,16 @@ mod queue;
 pub(crate) mod loom_api;
 
 use std::mem;
+use std::time::Instant;
 
 use bytes::Bytes;
 use crossbeam_utils::CachePadded;
 
 use crate::command::Command;
+use crate::config::{CEDE_AFTER_BYTES, CEDE_AFTER_BYTES_MAX, SHARED_CORE_YIELD};
 use crate::mailbox::Mailbox;
 use crate::msg::Message;
-use crate::sync::{fence, Arc, AtomicBool, AtomicU64, DynArc, DynWeak, OnceLock, Ordering};
+use crate::sync::{fence, thread, Arc, AtomicBool, AtomicU64, DynArc, DynWeak, OnceLock, Ordering};
 use credit::{report_batch, Credit, Refresh};
 use queue::{Flush, Reader, Writer};
 
@@ -137,6 +139,14 @@ pub(crate) struct PipeEnd {
     out_refused: bool,
     /// Messages refused for size.
     pub(crate) refused: u64,
+    /// Body bytes published since a flush last found the reader asleep:
+    /// how far an engine reading this pipe on its I/O thread may have
+    /// fallen behind (see [`PipeEnd::cede_core`]).
+    out_unseen_bytes: u64,
+    /// How many unseen bytes make the writer yield its core once.
+    cede_after_bytes: u64,
+    /// The next message written yields the core first.
+    cede_due: bool,
     /// Whole messages read.
     msgs_read: u64,
     /// The read count last reported to the writer.
@@ -183,6 +193,9 @@ pub(crate) fn pipe_pair(hwm: [u64; 2], endpoint: &str) -> (PipeEnd, PipeEnd) {
         out_more: false,
         out_refused: false,
         refused: 0,
+        out_unseen_bytes: 0,
+        cede_after_bytes: CEDE_AFTER_BYTES,
+        cede_due: false,
         msgs_read: 0,
         reported: 0,
         endpoint: endpoint.to_owned(),
@@ -318,9 +331,51 @@ impl PipeEnd {
         if self.out_more {
             return;
         }
-        if self.out.flush() == Flush::ReaderAsleep {
-            self.wake_reader();
+        match self.out.flush() {
+            Flush::ReaderAsleep => {
+                self.out_unseen_bytes = 0;
+                self.wake_reader();
+            }
+            Flush::Published if self.out_unseen_bytes >= self.cede_after_bytes => {
+                self.cede_due = true;
+            }
+            _ => {}
         }
+    }
+
+    /// Many bytes have gone into this pipe since its reader was last seen
+    /// asleep: yield the core once, in case the reader is waiting for it.
+    /// Called as the next message is written (see `cede_due`).
+    ///
+    /// A reader that shares its writer's core (both ends pinned to one
+    /// core, or an I/O thread, which inherits its creator's affinity) runs
+    /// only when the writer's time slice ends or the writer waits. A writer
+    /// of large bodies fills the pipe first: at 64 KiB and the default HWMs
+    /// that is up to 128 MB, far past every cache, so each body is written
+    /// to cold memory (and, over tcp/ipc, read back cold by the kernel's
+    /// copy). Handed the core every few hundred KiB, the reader takes the
+    /// bodies while they are still in cache. A yield that finds the core
+    /// free (the reader runs elsewhere) costs one system call and doubles
+    /// the distance to the next one.
+    ///
+    /// Why at the next write and not at the flush: the application has
+    /// then already made its next message, as a writer at its HWM has
+    /// when it waits. A yield right after the flush let the reader drain
+    /// and free every body the writer had made, and glibc returned that
+    /// memory to the kernel after every such burst (its heap trim), for the
+    /// writer to fault it back in: ten page faults per 64 KiB message.
+    #[cold]
+    #[inline(never)]
+    fn cede_core(&mut self) {
+        self.out_unseen_bytes = 0;
+        self.cede_due = false;
+        let before = Instant::now();
+        thread::yield_now();
+        self.cede_after_bytes = if before.elapsed() > SHARED_CORE_YIELD {
+            CEDE_AFTER_BYTES
+        } else {
+            (self.cede_after_bytes * 2).min(CEDE_AFTER_BYTES_MAX)
+        };
     }
 
     /// Writes one frame, like [`PipeEnd::write`], but leaves it unpublished
@@ -344,6 +399,7 @@ impl PipeEnd {
                 true
             }
             Admission::Write { more } => {
+                self.out_unseen_bytes += msg.len() as u64;
                 self.out.write_from(msg);
                 self.written(more);
                 true
@@ -360,6 +416,7 @@ impl PipeEnd {
             Admission::Gone => false,
             Admission::Refused => true,
             Admission::Write { more } => {
+                self.out_unseen_bytes += msg.len() as u64;
                 self.out.write_clone(msg);
                 self.written(more);
                 if !more {
@@ -374,6 +431,9 @@ impl PipeEnd {
     /// is applied here.
     #[inline(always)]
     fn admit(&mut self, msg: &Message) -> Admission {
+        if self.cede_due && !self.out_more {
+            self.cede_core();
+        }
         if self.peer_closed() {
             return Admission::Gone;
         }
@@ -645,6 +705,35 @@ mod tests {
         assert!(b.read().is_none(), "nothing of the refused message");
         drop(b);
         assert!(!a.write_clone(&msg("to nobody", false)));
+    }
+
+    #[test]
+    fn a_writer_far_ahead_of_its_reader_cedes_at_its_next_message() {
+        let (mut a, mut b) = pipe_pair([0, 0], "inproc://t");
+        let body = || Message::from(vec![0u8; 64 * 1024]);
+        // The reader is seen asleep at the first message, takes it and
+        // stays awake (it never looks at an empty queue again).
+        assert!(b.read().is_none());
+        a.write(body()).unwrap();
+        assert_eq!(a.out_unseen_bytes, 0);
+        assert!(b.read().is_some());
+        let per_cede = CEDE_AFTER_BYTES / (64 * 1024);
+        for i in 1..per_cede {
+            a.write(body()).unwrap();
+            assert!(!a.cede_due, "not due after {i} bodies");
+        }
+        a.write(body()).unwrap();
+        assert!(a.cede_due, "due once {CEDE_AFTER_BYTES} bytes are unseen");
+        // The next message cedes first, then counts afresh.
+        a.write(body()).unwrap();
+        assert!(!a.cede_due);
+        assert_eq!(a.out_unseen_bytes, 64 * 1024);
+        assert!(a.cede_after_bytes >= CEDE_AFTER_BYTES);
+        // A reader seen asleep has caught up: the count starts over.
+        while b.read().is_some() {}
+        a.write(body()).unwrap();
+        assert_eq!(a.out_unseen_bytes, 0);
+        assert_eq!(b.read().map(|m| m.len()), Some(64 * 1024));
     }
 
     #[test]
