@@ -140,8 +140,8 @@ pub(crate) struct PipeEnd {
     /// Messages refused for size.
     pub(crate) refused: u64,
     /// Body bytes published since a flush last found the reader asleep:
-    /// how far an engine reading this pipe on its I/O thread may have
-    /// fallen behind (see [`PipeEnd::cede_core`]).
+    /// how far the reader may have fallen behind (see
+    /// [`PipeEnd::cede_core`]).
     out_unseen_bytes: u64,
     /// How many unseen bytes make the writer yield its core once.
     cede_after_bytes: u64,
