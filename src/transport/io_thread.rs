@@ -694,7 +694,7 @@ impl Reactor {
             let Some(entry) = self.listeners.get(&token) else {
                 return;
             };
-            let stream = match entry.listener.accept() {
+            let stream = match entry.listener.accept(&entry.owner.options) {
                 Ok(stream) => stream,
                 Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -938,7 +938,7 @@ impl Reactor {
         connecter.retry_at = None;
         let (stream, connecting) = match &connecter.target {
             Target::Tcp(addr) => (Stream::connect_tcp(*addr, &connecter.owner.options), true),
-            Target::Ipc(addr) => (Stream::connect_unix(addr), false),
+            Target::Ipc(addr) => (Stream::connect_unix(addr, &connecter.owner.options), false),
         };
         let stream = match stream {
             Ok(stream) => stream,

@@ -10,8 +10,9 @@ use std::time::Duration;
 
 use mio::event::Source;
 use mio::{Interest, Registry, Token};
-use socket2::{Domain, Socket, TcpKeepalive, Type};
+use socket2::{Domain, SockRef, Socket, TcpKeepalive, Type};
 
+use crate::config::IPC_STREAM_BUFFER;
 use crate::error::Error;
 use crate::socket::options::Options;
 
@@ -53,6 +54,27 @@ fn tcp_socket(addr: SocketAddr, options: &Options) -> io::Result<Socket> {
     Ok(socket)
 }
 
+/// SO_SNDBUF and SO_RCVBUF of an ipc stream: the socket's SNDBUF and
+/// RCVBUF options when set, else `IPC_STREAM_BUFFER` (the kernel caps it at
+/// `net.core.wmem_max`/`rmem_max`). A TCP socket keeps the system's
+/// default when they are not set: setting a size would turn off the
+/// kernel's autotuning, which grows a busy connection's buffers to
+/// megabytes. A Unix socket has no autotuning, and its 208 KiB default
+/// holds three 64 KiB messages: with both ends and their I/O threads on
+/// one core, every three messages cost four thread switches.
+fn size_unix_buffers(stream: &impl std::os::fd::AsFd, options: &Options) -> io::Result<()> {
+    let socket = SockRef::from(stream);
+    let size = |option: i32| {
+        usize::try_from(option)
+            .ok()
+            .filter(|&n| n > 0)
+            .unwrap_or(IPC_STREAM_BUFFER)
+    };
+    socket.set_send_buffer_size(size(options.sndbuf))?;
+    socket.set_recv_buffer_size(size(options.rcvbuf))?;
+    Ok(())
+}
+
 /// A connected, non-blocking stream.
 #[derive(Debug)]
 pub(crate) enum Stream {
@@ -83,10 +105,15 @@ impl Stream {
         Ok(Stream::Tcp(mio::net::TcpStream::from_std(stream)))
     }
 
-    /// Connects to a Unix domain socket (local: completes at once or fails).
-    pub(crate) fn connect_unix(addr: &std::os::unix::net::SocketAddr) -> io::Result<Stream> {
+    /// Connects to a Unix domain socket (local: completes at once or fails),
+    /// its buffers sized by [`size_unix_buffers`].
+    pub(crate) fn connect_unix(
+        addr: &std::os::unix::net::SocketAddr,
+        options: &Options,
+    ) -> io::Result<Stream> {
         let stream = std::os::unix::net::UnixStream::connect_addr(addr)?;
         stream.set_nonblocking(true)?;
+        size_unix_buffers(&stream, options)?;
         Ok(Stream::Unix(mio::net::UnixStream::from_std(stream)))
     }
 
@@ -208,15 +235,20 @@ impl Listener {
         }
     }
 
-    /// Accepts one pending connection.
-    pub(crate) fn accept(&self) -> io::Result<Stream> {
+    /// Accepts one pending connection (an ipc one with its buffers sized by
+    /// [`size_unix_buffers`]; a TCP one inherits the listener's options).
+    pub(crate) fn accept(&self, options: &Options) -> io::Result<Stream> {
         match self {
             Listener::Tcp(l) => {
                 let (stream, _) = l.accept()?;
                 stream.set_nodelay(true)?;
                 Ok(Stream::Tcp(stream))
             }
-            Listener::Unix(l, _) => Ok(Stream::Unix(l.accept()?.0)),
+            Listener::Unix(l, _) => {
+                let (stream, _) = l.accept()?;
+                size_unix_buffers(&stream, options)?;
+                Ok(Stream::Unix(stream))
+            }
         }
     }
 }
@@ -289,5 +321,46 @@ mod tests {
             unreachable!("a TCP stream")
         };
         assert!(socket2::SockRef::from(inner).keepalive().unwrap());
+    }
+
+    #[test]
+    fn ipc_buffers_are_the_options_else_larger_than_the_system_default() {
+        let path = std::env::temp_dir().join(format!("zactor-bufs-{}.sock", std::process::id()));
+        let addr = std::os::unix::net::SocketAddr::from_pathname(&path).unwrap();
+        let listener = Listener::bind_unix(&addr).unwrap();
+        let explicit = Options {
+            sndbuf: 1 << 16,
+            rcvbuf: 1 << 15,
+            ..Options::default()
+        };
+        let defaulted = Stream::connect_unix(&addr, &Options::default()).unwrap();
+        let accepted = loop {
+            match listener.accept(&explicit) {
+                Ok(stream) => break stream,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => std::thread::yield_now(),
+                Err(e) => panic!("accept: {e}"),
+            }
+        };
+        let sizes = |stream: &Stream| {
+            let Stream::Unix(inner) = stream else {
+                unreachable!("a Unix stream")
+            };
+            let sock = SockRef::from(inner);
+            (
+                sock.send_buffer_size().unwrap(),
+                sock.recv_buffer_size().unwrap(),
+            )
+        };
+        // Linux doubles the value asked for (bookkeeping overhead).
+        assert_eq!(sizes(&accepted), (2 << 16, 2 << 15));
+        let (plain, _) = std::os::unix::net::UnixStream::pair().unwrap();
+        let system = SockRef::from(&plain).send_buffer_size().unwrap();
+        let (send, recv) = sizes(&defaulted);
+        assert!(
+            send > system && recv > system,
+            "{send}/{recv} vs the system's {system}"
+        );
+        drop(listener);
+        let _ = std::fs::remove_file(&path);
     }
 }
