@@ -129,9 +129,11 @@ int_options! {
     (get_rate, set_rate) => rate: i32, valid if v => v > 0;
     /// `ZMQ_RECOVERY_IVL`: multicast recovery interval in milliseconds.
     (get_recovery_ivl, set_recovery_ivl) => recovery_ivl: i32, valid if v => v >= 0;
-    /// `ZMQ_SNDBUF`: kernel send buffer size in bytes (-1 = the OS default).
+    /// `ZMQ_SNDBUF`: kernel send buffer size in bytes (-1 = the OS default
+    /// over tcp, 1 MiB over ipc, whose Unix sockets do not autotune).
     (get_sndbuf, set_sndbuf) => sndbuf: i32, valid if v => v >= -1;
-    /// `ZMQ_RCVBUF`: kernel receive buffer size in bytes (-1 = the OS default).
+    /// `ZMQ_RCVBUF`: kernel receive buffer size in bytes (-1 = the OS default
+    /// over tcp, 1 MiB over ipc).
     (get_rcvbuf, set_rcvbuf) => rcvbuf: i32, valid if v => v >= -1;
     /// `ZMQ_TOS`: IP type-of-service byte for tcp connections.
     (get_tos, set_tos) => tos: i32, valid if v => v >= 0;
