@@ -49,8 +49,9 @@ pub(crate) const SPINS_PER_YIELD: u32 = 4;
 pub(crate) const STREAM_PAUSES: u32 = 32;
 
 /// A `yield_now` that takes longer than this let another thread run: the
-/// core is shared, and a paced wait goes back to short pauses (see
-/// `Spinner::pace_for_stream`). An empty yield is a system call of well
+/// core is shared (`signaler::yield_found_core_shared`). A paced wait then
+/// goes back to short pauses (`Spinner::pace_for_stream`), and a writer
+/// ceding its core keeps ceding often (`PipeEnd::cede_core`). An empty yield is a system call of well
 /// under a microsecond; a switch to another thread and back is several.
 pub(crate) const SHARED_CORE_YIELD: std::time::Duration = std::time::Duration::from_micros(2);
 

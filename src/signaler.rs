@@ -310,9 +310,7 @@ impl Spinner {
         }
         if self.rounds % SPINS_PER_YIELD == self.yield_phase {
             if self.pauses > 1 {
-                let before = Instant::now();
-                thread::yield_now();
-                if before.elapsed() > SHARED_CORE_YIELD {
+                if yield_found_core_shared() {
                     self.pauses = 1;
                 }
             } else {
@@ -325,6 +323,14 @@ impl Spinner {
         }
         true
     }
+}
+
+/// Yields the core once; true when another thread ran meanwhile (the
+/// yield took longer than `SHARED_CORE_YIELD`): this core is shared.
+pub(crate) fn yield_found_core_shared() -> bool {
+    let before = Instant::now();
+    thread::yield_now();
+    before.elapsed() > SHARED_CORE_YIELD
 }
 
 /// Locks a mutex, ignoring poisoning: the guarded data is a plain value that a

@@ -29,16 +29,16 @@ mod queue;
 pub(crate) mod loom_api;
 
 use std::mem;
-use std::time::Instant;
 
 use bytes::Bytes;
 use crossbeam_utils::CachePadded;
 
 use crate::command::Command;
-use crate::config::{CEDE_AFTER_BYTES, CEDE_AFTER_BYTES_MAX, SHARED_CORE_YIELD};
+use crate::config::{CEDE_AFTER_BYTES, CEDE_AFTER_BYTES_MAX};
 use crate::mailbox::Mailbox;
 use crate::msg::Message;
-use crate::sync::{fence, thread, Arc, AtomicBool, AtomicU64, DynArc, DynWeak, OnceLock, Ordering};
+use crate::signaler::yield_found_core_shared;
+use crate::sync::{fence, Arc, AtomicBool, AtomicU64, DynArc, DynWeak, OnceLock, Ordering};
 use credit::{report_batch, Credit, Refresh};
 use queue::{Flush, Reader, Writer};
 
@@ -369,9 +369,7 @@ impl PipeEnd {
     fn cede_core(&mut self) {
         self.out_unseen_bytes = 0;
         self.cede_due = false;
-        let before = Instant::now();
-        thread::yield_now();
-        self.cede_after_bytes = if before.elapsed() > SHARED_CORE_YIELD {
+        self.cede_after_bytes = if yield_found_core_shared() {
             CEDE_AFTER_BYTES
         } else {
             (self.cede_after_bytes * 2).min(CEDE_AFTER_BYTES_MAX)
