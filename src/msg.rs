@@ -36,13 +36,18 @@ use std::str;
 
 use bytes::{Bytes, BytesMut};
 
+mod image;
+
 /// The largest body stored inline, without a heap allocation: as much as fits
 /// while `size_of::<Message>()` stays at 80 bytes (a tag, the `MORE` flag and
 /// a length byte take the other three).
 pub(crate) const INLINE_CAP: usize = 77;
 
-const _: () = assert!(mem::size_of::<Message>() <= 80);
+const _: () = assert!(mem::size_of::<Message>() == 80);
 const _: () = assert!(INLINE_CAP >= 64 && INLINE_CAP <= u8::MAX as usize);
+
+/// `Repr::Inline`'s tag (the `image` module builds inline messages by it).
+const INLINE_TAG: u8 = 0;
 
 /// Bytes of the body shown by `Debug`.
 const DEBUG_PREVIEW: usize = 32;
@@ -84,7 +89,7 @@ enum Repr {
         more: bool,
         len: u8,
         buf: [u8; INLINE_CAP],
-    },
+    } = INLINE_TAG,
     /// A reference-counted body, possibly shared with other messages.
     Shared { more: bool, body: Bytes },
     /// A body this message alone owns, after a mutable borrow.
@@ -107,24 +112,13 @@ impl Message {
     }
 
     /// Copies `data` inline; the caller checks `data.len() <= INLINE_CAP`.
+    ///
+    /// Built in registers and stored as the five 16-byte words that copy
+    /// it into a pipe (see the `image` module for why).
     #[inline]
     fn inline(data: &[u8]) -> Message {
         debug_assert!(data.len() <= INLINE_CAP);
-        // Built where it stands, the body copied straight into it: a body
-        // assembled in a local array first and then moved into the variant
-        // costs two more copies, each reading back bytes just stored with
-        // another width (a store-forwarding stall on the send path).
-        let mut msg = Message {
-            repr: Repr::Inline {
-                more: false,
-                len: data.len() as u8,
-                buf: [0; INLINE_CAP],
-            },
-        };
-        if let Repr::Inline { buf, .. } = &mut msg.repr {
-            buf[..data.len()].copy_from_slice(data);
-        }
-        msg
+        image::inline(data)
     }
 
     /// Wraps a shared body, zero-copy; an empty one becomes an inline empty
@@ -143,13 +137,7 @@ impl Message {
     #[inline]
     pub fn with_size(len: usize) -> Message {
         if len <= INLINE_CAP {
-            Message {
-                repr: Repr::Inline {
-                    more: false,
-                    len: len as u8,
-                    buf: [0; INLINE_CAP],
-                },
-            }
+            image::zeroed(len)
         } else {
             // `vec!` of zeros is one calloc; `len == capacity`, so `Bytes`
             // adopts it without a second allocation.

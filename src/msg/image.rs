@@ -1,0 +1,178 @@
+//! An inline message built as the five 16-byte words that copy it.
+//!
+//! A message made on the sender's stack is then copied into a pipe slot, by
+//! 16-byte loads at offsets 0, 16, … 64. Made field by field, it is written
+//! by stores of other widths and offsets: the tag, `MORE` flag and length
+//! as single bytes, the body at offset 3. No such store can forward its
+//! bytes to a 16-byte load that spans it and its neighbours, so each load
+//! waits until those stores have reached the cache, and they reach it in
+//! order, behind the previous message's stores into its slot, which wait
+//! for the reader's core to hand that slot's cache line back. On a pipe
+//! between two cores, that put a cache-line transfer on every send.
+//!
+//! Built here in registers and stored as those five words, the message is
+//! read back by loads that each match one store, and forwarding never
+//! fails. The body is read from the caller's slice by at most two loads
+//! per word; nothing is stored and read back on the way.
+#![allow(unsafe_code)]
+
+use super::{Message, INLINE_CAP, INLINE_TAG};
+
+/// An inline message holding a copy of `body` (at most `INLINE_CAP` bytes).
+#[inline(always)]
+pub(super) fn inline(body: &[u8]) -> Message {
+    debug_assert!(body.len() <= INLINE_CAP);
+    let len = body.len();
+    // Word 0: the header, then the body's first 13 bytes.
+    let (low, high) = load_le(&body[..len.min(FIRST_WORD_BODY)]);
+    let first = (low << 24 | header(len), high << 24 | low >> 40);
+    // Word k > 0: the body from byte 16k - 3 on. Written out rather than
+    // looped, so that every word stays in registers.
+    message([
+        first,
+        window(body, 13),
+        window(body, 29),
+        window(body, 45),
+        window(body, 61),
+    ])
+}
+
+/// An inline message of `len` zero bytes (at most `INLINE_CAP`).
+#[inline(always)]
+pub(super) fn zeroed(len: usize) -> Message {
+    debug_assert!(len <= INLINE_CAP);
+    message([(header(len), 0), (0, 0), (0, 0), (0, 0), (0, 0)])
+}
+
+/// The inline image's size in 16-byte words: all of a `Message`.
+const WORDS: usize = 5;
+
+/// Bytes of the body in the first word, after the three header bytes.
+const FIRST_WORD_BODY: usize = 13;
+
+/// The first word's header bytes: the `Inline` tag, a clear `MORE` flag
+/// and the length.
+#[inline(always)]
+fn header(len: usize) -> u64 {
+    (len as u64) << 16 | u64::from(INLINE_TAG)
+}
+
+/// Up to 16 bytes of `body` from `start` on, as a word (zero past its end).
+#[inline(always)]
+fn window(body: &[u8], start: usize) -> (u64, u64) {
+    if start < body.len() {
+        load_le(&body[start..body.len().min(start + 16)])
+    } else {
+        (0, 0)
+    }
+}
+
+/// The little-endian value of `bytes` (at most 16 of them) as its low and
+/// high halves, assembled in registers from at most two overlapping loads.
+#[inline(always)]
+fn load_le(bytes: &[u8]) -> (u64, u64) {
+    let n = bytes.len();
+    debug_assert!(n <= 16);
+    if n >= 8 {
+        // The last eight bytes; the top `n - 8` of them are bytes 8.. .
+        let last = le_u64(&bytes[n - 8..]);
+        (
+            le_u64(bytes),
+            last.checked_shr(8 * (16 - n) as u32).unwrap_or(0),
+        )
+    } else if n >= 4 {
+        let last = le_u32(&bytes[n - 4..]);
+        let high = last.checked_shr(8 * (8 - n) as u32).unwrap_or(0);
+        (u64::from(le_u32(bytes)) | u64::from(high) << 32, 0)
+    } else {
+        let low = bytes
+            .iter()
+            .enumerate()
+            .fold(0, |value, (i, byte)| value | u64::from(*byte) << (8 * i));
+        (low, 0)
+    }
+}
+
+/// The first eight bytes of `bytes` (which has at least eight).
+#[inline(always)]
+fn le_u64(bytes: &[u8]) -> u64 {
+    bytes
+        .first_chunk()
+        .map_or(0, |chunk| u64::from_le_bytes(*chunk))
+}
+
+/// The first four bytes of `bytes` (which has at least four).
+#[inline(always)]
+fn le_u32(bytes: &[u8]) -> u32 {
+    bytes
+        .first_chunk()
+        .map_or(0, |chunk| u32::from_le_bytes(*chunk))
+}
+
+/// Five words (low and high halves) as a `Message`, stored as five 16-byte
+/// words. They must be an inline image: byte 0 the `Inline` tag, byte 1
+/// the `MORE` flag (clear), byte 2 the length (at most `INLINE_CAP`), then
+/// that many body bytes, then zeros (the layout of `Repr::Inline`).
+#[inline(always)]
+fn message(words: [(u64, u64); WORDS]) -> Message {
+    const _: () = assert!(std::mem::size_of::<Message>() == WORDS * 16);
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{__m128i, _mm_set_epi64x};
+        // Vector registers, so that each word is one 16-byte store (a pair
+        // of integers is stored as two 8-byte halves).
+        let vectors: [__m128i; WORDS] = words.map(|(low, high)| {
+            // SAFETY: SSE2 is part of x86_64; the casts keep the bits.
+            unsafe { _mm_set_epi64x(high as i64, low as i64) }
+        });
+        // SAFETY: both are 80 bytes (asserted above), and the bits are an
+        // inline image (this function's contract): a valid `Message`.
+        unsafe { std::mem::transmute::<[__m128i; WORDS], Message>(vectors) }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let words = words.map(|(low, high)| u128::from(low) | u128::from(high) << 64);
+        // SAFETY: as above.
+        unsafe { std::mem::transmute::<[u128; WORDS], Message>(words) }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loads_assemble_every_length_little_endian() {
+        let source: Vec<u8> = (1..=16).collect();
+        for n in 0..=16 {
+            let expected = source[..n]
+                .iter()
+                .rev()
+                .fold(0u128, |value, byte| value << 8 | u128::from(*byte));
+            let (low, high) = load_le(&source[..n]);
+            assert_eq!(
+                u128::from(low) | u128::from(high) << 64,
+                expected,
+                "{n} bytes"
+            );
+        }
+    }
+
+    #[test]
+    fn every_length_is_the_header_then_the_body_then_zeros() {
+        let body: Vec<u8> = (100..100 + INLINE_CAP as u8).collect();
+        for len in 0..=INLINE_CAP {
+            for (msg, body) in [
+                (inline(&body[..len]), &body[..len]),
+                (zeroed(len), &[0; INLINE_CAP][..len]),
+            ] {
+                // SAFETY: a `Message` is 80 initialised bytes (an inline one
+                // has no padding: tag, flag, length and a full buffer).
+                let bytes: [u8; WORDS * 16] = unsafe { std::mem::transmute(msg) };
+                assert_eq!(&bytes[..3], &[INLINE_TAG, 0, len as u8]);
+                assert_eq!(&bytes[3..3 + len], body);
+                assert!(bytes[3 + len..].iter().all(|b| *b == 0), "len {len}");
+            }
+        }
+    }
+}
