@@ -245,6 +245,9 @@ pub(crate) struct Spinner {
     pauses: u32,
     deadline: Option<Instant>,
     until: Option<Instant>,
+    /// What the last timed yield of a paced wait found: another thread ran
+    /// (true) or the core was free (false); `None` before any.
+    found_core_shared: Option<bool>,
 }
 
 impl Spinner {
@@ -255,6 +258,7 @@ impl Spinner {
             pauses: 1,
             deadline,
             until: None,
+            found_core_shared: None,
         }
     }
 
@@ -294,6 +298,13 @@ impl Spinner {
         self.yield_phase = 1;
     }
 
+    /// Whether this wait's last timed yield (a paced wait's) let another
+    /// thread run: this core is shared. `None` when it made none.
+    #[inline]
+    pub(crate) fn found_core_shared(&self) -> Option<bool> {
+        self.found_core_shared
+    }
+
     /// Pauses briefly; false once the spinning time is used up.
     #[inline]
     pub(crate) fn next(&mut self) -> bool {
@@ -310,7 +321,9 @@ impl Spinner {
         }
         if self.rounds % SPINS_PER_YIELD == self.yield_phase {
             if self.pauses > 1 {
-                if yield_found_core_shared() {
+                let shared = yield_found_core_shared();
+                self.found_core_shared = Some(shared);
+                if shared {
                     self.pauses = 1;
                 }
             } else {

@@ -5,10 +5,10 @@
 //! it on the table's dead list; the socket reaps that list after each
 //! operation, telling the pattern once per pipe.
 
-use crate::config::DIRECT_READ_MAX_PIPES;
+use crate::config::{DIRECT_READ_MAX_PIPES, READ_PACE_PAUSES};
 use crate::msg::Message;
 use crate::pipe::{Driver, PeerInfo, PipeEnd, PipeId};
-use crate::sync::DynArc;
+use crate::sync::{spin_loop, DynArc};
 
 struct Slot {
     generation: u32,
@@ -38,6 +38,11 @@ pub(crate) struct Pipes {
     /// this way while it spins, and marks pipes asleep only just before it
     /// parks, so a writer pays no wake-up command while its reader spins.
     spinning: bool,
+    /// While set, the next spinning read of a pipe whose reader keeps pace
+    /// with its writer one frame at a time first pauses, once (see
+    /// [`read_with`](Self::read_with)). A blocking receive of a socket that
+    /// streams sets it for its first try.
+    pacing: bool,
     /// A receive is reading its network peers' streams itself
     /// ([`drive_in`](Self::drive_in)), those of `driven`.
     driving: bool,
@@ -165,6 +170,14 @@ impl Pipes {
     #[inline]
     pub(crate) fn set_spinning(&mut self, spinning: bool) {
         self.spinning = spinning;
+        self.pacing = false;
+    }
+
+    /// Sets whether the next spinning read may pause first (see `pacing`);
+    /// after [`set_spinning`](Self::set_spinning), which clears it.
+    #[inline]
+    pub(crate) fn set_pacing(&mut self, pacing: bool) {
+        self.pacing = pacing;
     }
 
     /// Reads a frame from a pipe. `None` when it is empty (or gone); a pipe
@@ -201,7 +214,18 @@ impl Pipes {
         read: impl FnOnce(&mut PipeEnd) -> Option<R>,
     ) -> Option<R> {
         let spinning = self.spinning;
+        let pacing = std::mem::take(&mut self.pacing);
         let entry = self.get(id)?;
+        if pacing && entry.end.caught_up_on_small_batch() {
+            // The reader keeps pace with a busy writer one frame at a time,
+            // and every look at the pipe's shared counter takes that cache
+            // line from the writer's core, for its next flush to take back:
+            // a transfer per message, which bounds the stream. A pause
+            // before looking lets a batch gather (the writer's flushes meet
+            // the line in its own cache), and costs this receive nothing it
+            // could have had sooner but a frame published meanwhile.
+            pace_before_look();
+        }
         if spinning && !entry.end.peek_ready() {
             return None;
         }
@@ -284,6 +308,14 @@ impl Pipes {
 }
 
 /// Reads every frame a pipe end holds (for the patterns' unit tests).
+/// The pause of a paced read (`Pipes::pacing`).
+#[inline]
+fn pace_before_look() {
+    for _ in 0..READ_PACE_PAUSES {
+        spin_loop();
+    }
+}
+
 #[cfg(test)]
 pub(crate) fn drain(end: &mut PipeEnd) -> Vec<Vec<u8>> {
     std::iter::from_fn(|| end.read())
@@ -294,5 +326,35 @@ pub(crate) fn drain(end: &mut PipeEnd) -> Vec<Vec<u8>> {
 impl Drop for Pipes {
     fn drop(&mut self) {
         self.end_drive_in();
+    }
+}
+
+#[cfg(all(test, not(zactor_loom)))]
+mod tests {
+    use super::*;
+    use crate::pipe::pipe_pair;
+
+    #[test]
+    fn a_paced_read_pauses_once_and_loses_nothing() {
+        let (mut writer, reader) = pipe_pair([0, 0], "inproc://paced");
+        let mut pipes = Pipes::default();
+        let id = pipes.insert(reader, PeerInfo { routing_id: None });
+        let mut out = Message::new();
+        for round in 0..3u8 {
+            writer
+                .write(Message::from(&[round][..]))
+                .unwrap_or_else(|_| panic!("peer gone"));
+            pipes.set_spinning(true);
+            pipes.set_pacing(true);
+            assert_eq!(pipes.read_into_if(id, &mut out, |_| true), Some(true));
+            assert_eq!(&out[..], &[round]);
+            assert!(!pipes.pacing, "one pause per receive at most");
+            let end = &pipes.get(id).expect("pipe").end;
+            assert!(end.caught_up_on_small_batch(), "one frame per look");
+        }
+        pipes.set_spinning(true);
+        pipes.set_pacing(true);
+        assert_eq!(pipes.read_into_if(id, &mut out, |_| true), None);
+        assert!(!pipes.pacing);
     }
 }

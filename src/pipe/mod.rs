@@ -523,6 +523,13 @@ impl PipeEnd {
         }
     }
 
+    /// Whether this end has read all it knew of, the last look having found
+    /// only a few frames (see [`Reader::caught_up_on_small_batch`]).
+    #[inline]
+    pub(crate) fn caught_up_on_small_batch(&self) -> bool {
+        self.inn.caught_up_on_small_batch()
+    }
+
     /// Whether a frame is ready, without marking the reader asleep.
     #[inline]
     pub(crate) fn peek_ready(&self) -> bool {

@@ -91,7 +91,15 @@ struct ReaderState<T> {
     /// Items known to be published; `read < limit` means an item is ready
     /// without touching shared memory.
     limit: u64,
+    /// The last look at `published` found fewer than `SMALL_BATCH` new
+    /// items: the writer is publishing while we read (see
+    /// [`Reader::caught_up_on_small_batch`]).
+    small_batch: bool,
 }
+
+/// New items per look at `published` below which the reader is keeping
+/// pace with a busy writer, one or two items at a time.
+const SMALL_BATCH: u64 = 4;
 
 struct Shared<T> {
     // Each part on its own cache line: the writer's and the reader's private
@@ -143,6 +151,7 @@ pub(crate) fn queue<T: Send>() -> (Writer<T>, Reader<T>) {
             chunk: first,
             read: 0,
             limit: 0,
+            small_batch: false,
         })),
     });
     (
@@ -366,9 +375,11 @@ impl<T: Send> Reader<T> {
             // per message. Only a queue that looks empty needs the CAS.
             let seen = self.shared.published.load(Ordering::Acquire);
             if seen != ASLEEP && seen > state.read {
+                state.small_batch = seen - state.read < SMALL_BATCH;
                 state.limit = seen;
                 return true;
             }
+            state.small_batch = false;
             match self.shared.published.compare_exchange(
                 state.read,
                 ASLEEP,
@@ -386,6 +397,20 @@ impl<T: Send> Reader<T> {
                     true
                 }
             }
+        })
+    }
+
+    /// Whether the reader has read everything it knew of, and its last look
+    /// found only a small batch: a writer is publishing as fast as we read,
+    /// so the next look at `published` will most likely find one item, and
+    /// take the cache line the writer's next flush needs (see
+    /// `Pipes::read_with` for what a receive does about it).
+    #[inline]
+    pub(crate) fn caught_up_on_small_batch(&self) -> bool {
+        self.shared.reader.with(|state| {
+            // SAFETY: only this `Reader` touches the reader state.
+            let state = unsafe { &*state };
+            state.read == state.limit && state.small_batch
         })
     }
 
@@ -627,6 +652,30 @@ mod tests {
         assert!(!r.read_into(&mut out), "empty");
         assert_eq!(out, last, "an empty read leaves the place as it was");
         assert_eq!(std::sync::Arc::strong_count(out.as_ref().unwrap()), 2);
+    }
+
+    #[test]
+    fn a_reader_is_caught_up_on_a_small_batch_only_after_a_look_found_few() {
+        let (mut w, mut r) = queue::<u32>();
+        assert!(!r.caught_up_on_small_batch(), "no look yet");
+        w.write(1);
+        let _ = w.flush();
+        assert_eq!(r.read(), Some(1));
+        assert!(r.caught_up_on_small_batch(), "one item per look");
+        for i in 0..SMALL_BATCH as u32 {
+            w.write(i);
+        }
+        let _ = w.flush();
+        assert_eq!(r.read(), Some(0));
+        assert!(!r.caught_up_on_small_batch(), "items left");
+        while r.read().is_some() {}
+        assert!(!r.caught_up_on_small_batch(), "that look found a batch");
+        w.write(9);
+        let _ = w.flush();
+        assert!(r.peek_ready());
+        assert_eq!(r.read(), Some(9));
+        assert_eq!(r.read(), None);
+        assert!(!r.caught_up_on_small_batch(), "the last look found nothing");
     }
 
     #[test]

@@ -122,6 +122,11 @@ pub(crate) struct Core {
     /// The last receive found a frame at once: the socket reads a stream
     /// and keeps up with it (see `recv_blocked`).
     streaming: bool,
+    /// The last paced wait's yield found this thread's core free (no other
+    /// thread ran): a receive that streams may pause before it looks (see
+    /// `recv_inner`). On a shared core that pause would be taken from the
+    /// writer.
+    core_free: bool,
     /// The context's I/O thread, once this socket used `tcp://` or `ipc://`.
     io: Option<Arc<IoThreads>>,
     /// The descriptor of `get_fd`, once asked for.
@@ -166,6 +171,7 @@ impl Socket {
                 last_endpoint: String::new(),
                 rcvmore: false,
                 streaming: false,
+                core_free: false,
                 io: None,
                 #[cfg(unix)]
                 ready_fd: None,
@@ -762,6 +768,12 @@ impl Core {
     fn recv_inner(&mut self, out: &mut Message, flags: i32) -> Result<()> {
         self.process_commands()?;
         self.pipes.set_spinning(true);
+        // A receive that may wait, of a socket keeping up with a stream,
+        // paces its first look (see `Pipes::pacing`); one that must answer
+        // at once (DONTWAIT, a poller's reader) never pauses.
+        self.pipes.set_pacing(
+            self.streaming && self.core_free && flags & DONTWAIT == 0 && self.options.rcvtimeo != 0,
+        );
         let result = self.pattern.recv_into(out, &mut self.pipes, &self.options);
         self.pipes.set_spinning(false);
         match result {
@@ -795,6 +807,9 @@ impl Core {
             self.pipes.set_spinning(false);
             match result {
                 Ok(()) => {
+                    if let Some(shared) = spinner.as_ref().and_then(Spinner::found_core_shared) {
+                        self.core_free = !shared;
+                    }
                     self.received(out);
                     return Ok(());
                 }
