@@ -244,9 +244,25 @@ impl Message {
     }
 
     /// Whether the body is stored inline (no heap allocation).
-    #[cfg(test)]
+    #[inline]
     pub(crate) fn is_inline(&self) -> bool {
         matches!(self.repr, Repr::Inline { .. })
+    }
+
+    /// Writes a clone of this message into `place`, which holds none.
+    ///
+    /// An inline message is copied as its five 16-byte words: a fan-out
+    /// writes one message into many pipes' slots, each a cache line the
+    /// reader's core must hand back first, and five stores per slot keep
+    /// more of those hand-overs in flight than the dozen of a field-by-field
+    /// clone.
+    #[inline]
+    pub(crate) fn clone_into_uninit(&self, place: &mut mem::MaybeUninit<Message>) {
+        if self.is_inline() {
+            image::copy_inline(self, place);
+        } else {
+            place.write(self.clone());
+        }
     }
 
     /// Turns a unique body back into a shared one (no copy), so that clones

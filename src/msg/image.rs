@@ -16,6 +16,8 @@
 //! per word; nothing is stored and read back on the way.
 #![allow(unsafe_code)]
 
+use std::mem::MaybeUninit;
+
 use super::{Message, INLINE_CAP, INLINE_TAG};
 
 /// An inline message holding a copy of `body` (at most `INLINE_CAP` bytes).
@@ -42,6 +44,16 @@ pub(super) fn inline(body: &[u8]) -> Message {
 pub(super) fn zeroed(len: usize) -> Message {
     debug_assert!(len <= INLINE_CAP);
     message([(header(len), 0), (0, 0), (0, 0), (0, 0), (0, 0)])
+}
+
+/// Writes a copy of `source`, an inline message, into `place`.
+#[inline(always)]
+pub(super) fn copy_inline(source: &Message, place: &mut MaybeUninit<Message>) {
+    debug_assert!(source.is_inline());
+    // SAFETY: an inline message owns nothing beyond its own bytes, so a
+    // copy of them is a whole, independent clone; `place` is valid for
+    // writes and distinct from `source` (it is borrowed mutably).
+    unsafe { std::ptr::copy_nonoverlapping(source, place.as_mut_ptr(), 1) }
 }
 
 /// The inline image's size in 16-byte words: all of a `Message`.

@@ -40,7 +40,7 @@ use crate::msg::Message;
 use crate::signaler::yield_found_core_shared;
 use crate::sync::{fence, Arc, AtomicBool, AtomicU64, DynArc, DynWeak, OnceLock, Ordering};
 use credit::{report_batch, Credit, Refresh};
-use queue::{Flush, Reader, Writer};
+use queue::{CloneIntoSlot, Flush, Reader, Writer};
 
 /// A pipe's handle inside its socket: a slot index and a generation, so a
 /// stale command for a removed pipe never reaches a new one in the same slot.
@@ -60,6 +60,13 @@ impl PipeId {
 
     pub(crate) fn generation(self) -> u32 {
         (self.0 >> 32) as u32
+    }
+}
+
+impl CloneIntoSlot for Message {
+    #[inline(always)]
+    fn clone_into_slot(&self, slot: &mut std::mem::MaybeUninit<Message>) {
+        self.clone_into_uninit(slot);
     }
 }
 

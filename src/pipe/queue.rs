@@ -40,6 +40,14 @@ use crate::sync::{Arc, AtomicPtr, AtomicU64, Ordering, UnsafeCell};
 /// The value of `published` while the reader is asleep.
 const ASLEEP: u64 = u64::MAX;
 
+/// An item a writer can clone straight into a queue slot
+/// ([`Writer::write_clone`]).
+pub(crate) trait CloneIntoSlot: Sized {
+    /// Writes a clone of `self` into `slot`, which holds no item. (Safe to
+    /// implement: a `MaybeUninit` can only be written whole values.)
+    fn clone_into_slot(&self, slot: &mut MaybeUninit<Self>);
+}
+
 /// What a flush found. The caller must wake the reader on `ReaderAsleep`.
 #[must_use = "a flush that finds the reader asleep must wake it"]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,24 +210,19 @@ impl<T: Send> Writer<T> {
         }
     }
 
-    /// Appends a clone of `*item`, made in its slot (by `clone_from` over a
-    /// default item): a fan-out writes one message to many pipes, and a
-    /// clone made first and then moved in would be copied twice more on the
-    /// way (see [`Reader::read_into`]).
+    /// Appends a clone of `*item`, made in its slot
+    /// ([`CloneIntoSlot`]): a fan-out writes one message to many pipes, and
+    /// a clone made first and then moved in would be copied twice more on
+    /// the way (see [`Reader::read_into`]).
     #[inline]
     pub(crate) fn write_clone(&mut self, item: &T)
     where
-        T: Clone + Default,
+        T: CloneIntoSlot,
     {
-        // SAFETY: the slot is filled with a default item, which `clone_from`
-        // then makes a clone of `item`: an item is moved into the slot
-        // (`put`'s contract).
-        unsafe {
-            self.put(|slot| {
-                slot.write(T::default());
-                (*slot).clone_from(item);
-            })
-        }
+        // SAFETY: `clone_into_slot` writes a clone of `item` into the slot
+        // (its contract): an item is moved into the slot (`put`'s contract).
+        // A `MaybeUninit<T>` has `T`'s layout.
+        unsafe { self.put(|slot| item.clone_into_slot(&mut *slot.cast::<MaybeUninit<T>>())) }
     }
 
     /// Hands the next free slot to `move_in`, then counts it written.
