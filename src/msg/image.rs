@@ -25,9 +25,13 @@ use super::{Message, INLINE_CAP, INLINE_TAG};
 pub(super) fn inline(body: &[u8]) -> Message {
     debug_assert!(body.len() <= INLINE_CAP);
     let len = body.len();
+    #[cfg(target_arch = "x86_64")]
+    if len >= 16 {
+        return inline_from_vectors(body);
+    }
     // Word 0: the header, then the body's first 13 bytes.
     let (low, high) = load_le(&body[..len.min(FIRST_WORD_BODY)]);
-    let first = (low << 24 | header(len), high << 24 | low >> 40);
+    let first = word(low << 24 | header(len), high << 24 | low >> 40);
     // Word k > 0: the body from byte 16k - 3 on. Written out rather than
     // looped, so that every word stays in registers.
     message([
@@ -39,11 +43,38 @@ pub(super) fn inline(body: &[u8]) -> Message {
     ])
 }
 
+/// [`inline`] for a body of 16 bytes or more: every word the body fills is
+/// one unaligned 16-byte load of it.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+fn inline_from_vectors(body: &[u8]) -> Message {
+    use std::arch::x86_64::{_mm_cvtsi64_si128, _mm_loadu_si128, _mm_or_si128, _mm_slli_si128};
+    let len = body.len();
+    debug_assert!((16..=INLINE_CAP).contains(&len));
+    let at = |start: usize| {
+        if start + 16 <= len {
+            // SAFETY: bytes `start..start + 16` are in `body`; SSE2 is part
+            // of x86_64.
+            unsafe { _mm_loadu_si128(body.as_ptr().add(start).cast()) }
+        } else {
+            window(body, start)
+        }
+    };
+    // SAFETY: the body's first 16 bytes exist; SSE2 is part of x86_64. The
+    // shift moves body byte i to byte i + 3, above the header.
+    let first = unsafe {
+        let head = _mm_slli_si128::<3>(_mm_loadu_si128(body.as_ptr().cast()));
+        _mm_or_si128(head, _mm_cvtsi64_si128(header(len) as i64))
+    };
+    message([first, at(13), at(29), at(45), at(61)])
+}
+
 /// An inline message of `len` zero bytes (at most `INLINE_CAP`).
 #[inline(always)]
 pub(super) fn zeroed(len: usize) -> Message {
     debug_assert!(len <= INLINE_CAP);
-    message([(header(len), 0), (0, 0), (0, 0), (0, 0), (0, 0)])
+    let zero = word(0, 0);
+    message([word(header(len), 0), zero, zero, zero, zero])
 }
 
 /// Writes a copy of `source`, an inline message, into `place`.
@@ -71,11 +102,12 @@ fn header(len: usize) -> u64 {
 
 /// Up to 16 bytes of `body` from `start` on, as a word (zero past its end).
 #[inline(always)]
-fn window(body: &[u8], start: usize) -> (u64, u64) {
+fn window(body: &[u8], start: usize) -> Word {
     if start < body.len() {
-        load_le(&body[start..body.len().min(start + 16)])
+        let (low, high) = load_le(&body[start..body.len().min(start + 16)]);
+        word(low, high)
     } else {
-        (0, 0)
+        word(0, 0)
     }
 }
 
@@ -121,32 +153,38 @@ fn le_u32(bytes: &[u8]) -> u32 {
         .map_or(0, |chunk| u32::from_le_bytes(*chunk))
 }
 
-/// Five words (low and high halves) as a `Message`, stored as five 16-byte
-/// words. They must be an inline image: byte 0 the `Inline` tag, byte 1
-/// the `MORE` flag (clear), byte 2 the length (at most `INLINE_CAP`), then
-/// that many body bytes, then zeros (the layout of `Repr::Inline`).
+/// One 16-byte word of a message as it is stored: a vector register on
+/// x86_64, so that it becomes one 16-byte store (a pair of integers is
+/// stored as two 8-byte halves).
+#[cfg(target_arch = "x86_64")]
+type Word = std::arch::x86_64::__m128i;
+#[cfg(not(target_arch = "x86_64"))]
+type Word = u128;
+
+/// The word of halves `low` (bytes 0..8) and `high` (bytes 8..16).
 #[inline(always)]
-fn message(words: [(u64, u64); WORDS]) -> Message {
-    const _: () = assert!(std::mem::size_of::<Message>() == WORDS * 16);
+fn word(low: u64, high: u64) -> Word {
     #[cfg(target_arch = "x86_64")]
     {
-        use std::arch::x86_64::{__m128i, _mm_set_epi64x};
-        // Vector registers, so that each word is one 16-byte store (a pair
-        // of integers is stored as two 8-byte halves).
-        let vectors: [__m128i; WORDS] = words.map(|(low, high)| {
-            // SAFETY: SSE2 is part of x86_64; the casts keep the bits.
-            unsafe { _mm_set_epi64x(high as i64, low as i64) }
-        });
-        // SAFETY: both are 80 bytes (asserted above), and the bits are an
-        // inline image (this function's contract): a valid `Message`.
-        unsafe { std::mem::transmute::<[__m128i; WORDS], Message>(vectors) }
+        // SAFETY: SSE2 is part of x86_64; the casts keep the bits.
+        unsafe { std::arch::x86_64::_mm_set_epi64x(high as i64, low as i64) }
     }
     #[cfg(not(target_arch = "x86_64"))]
     {
-        let words = words.map(|(low, high)| u128::from(low) | u128::from(high) << 64);
-        // SAFETY: as above.
-        unsafe { std::mem::transmute::<[u128; WORDS], Message>(words) }
+        u128::from(low) | u128::from(high) << 64
     }
+}
+
+/// Five words as a `Message`. They must be an inline image: byte 0 the
+/// `Inline` tag, byte 1 the `MORE` flag (clear), byte 2 the length (at most
+/// `INLINE_CAP`), then that many body bytes, then zeros (the layout of
+/// `Repr::Inline`).
+#[inline(always)]
+fn message(words: [Word; WORDS]) -> Message {
+    const _: () = assert!(std::mem::size_of::<Message>() == WORDS * 16);
+    // SAFETY: both are 80 bytes (asserted above), and the bits are an
+    // inline image (this function's contract): a valid `Message`.
+    unsafe { std::mem::transmute::<[Word; WORDS], Message>(words) }
 }
 
 #[cfg(test)]
