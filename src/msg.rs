@@ -115,7 +115,7 @@ impl Message {
     ///
     /// Built in registers and stored as the five 16-byte words that copy
     /// it into a pipe (see the `image` module for why).
-    #[inline]
+    #[inline(always)]
     fn inline(data: &[u8]) -> Message {
         debug_assert!(data.len() <= INLINE_CAP);
         image::inline(data)
@@ -266,16 +266,23 @@ impl Message {
     }
 
     /// Turns a unique body back into a shared one (no copy), so that clones
-    /// made from here on share it.
-    #[inline]
+    /// made from here on share it. Once per send: the test is inlined, the
+    /// rare conversion is not.
+    #[inline(always)]
     fn freeze(&mut self) {
         if let Repr::Unique { .. } = self.repr {
-            if let Repr::Unique { more, body } = mem::replace(&mut self.repr, Repr::EMPTY) {
-                self.repr = Repr::Shared {
-                    more,
-                    body: body.freeze(),
-                };
-            }
+            self.freeze_unique();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn freeze_unique(&mut self) {
+        if let Repr::Unique { more, body } = mem::replace(&mut self.repr, Repr::EMPTY) {
+            self.repr = Repr::Shared {
+                more,
+                body: body.freeze(),
+            };
         }
     }
 
@@ -422,7 +429,10 @@ impl fmt::Debug for Preview<'_> {
 impl<'a> From<&'a [u8]> for Message {
     /// Construct a message from a byte slice by copying the data (inline when
     /// it fits).
-    #[inline]
+    ///
+    /// Always inlined: built in the caller's frame, the message's words go
+    /// from registers to the pipe slot without a call in between.
+    #[inline(always)]
     fn from(data: &'a [u8]) -> Self {
         if data.len() <= INLINE_CAP {
             Message::inline(data)
