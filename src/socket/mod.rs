@@ -360,6 +360,10 @@ impl Socket {
         let mut core = self.core();
         // What a poll sees comes through the I/O threads.
         core.pipes.end_drive_in();
+        // A socket that is polled waits in the poller, not in its receives:
+        // the receive after a poll must not pause before it looks (see
+        // `recv_inner`), or every message a poller reports would wait.
+        core.streaming = false;
         core.process_commands()?;
         let core = &mut *core;
         let readable = core.pattern.has_in(&mut core.pipes);
@@ -950,5 +954,35 @@ impl Drop for Core {
         if let Some(io) = &self.io {
             network::close(io, &self.owner());
         }
+    }
+}
+
+#[cfg(all(test, not(zactor_loom)))]
+mod tests {
+    use super::*;
+    use crate::socket_type::SocketType;
+
+    #[test]
+    fn a_polled_socket_is_no_longer_streaming() {
+        let ctx = Context::new();
+        let receiver = ctx.socket(SocketType::PAIR).expect("socket");
+        receiver
+            .bind("inproc://polled-not-streaming")
+            .expect("bind");
+        let sender = ctx.socket(SocketType::PAIR).expect("socket");
+        sender
+            .connect("inproc://polled-not-streaming")
+            .expect("connect");
+        for body in ["one", "two"] {
+            sender.send(body, 0).expect("send");
+        }
+        // Both frames are there before the first receive.
+        receiver.recv_msg(0).expect("recv");
+        receiver.recv_msg(0).expect("recv");
+        assert!(receiver.core().streaming, "a frame found at once");
+        sender.send("three", 0).expect("send");
+        assert_eq!(receiver.readiness().expect("readiness"), (true, true));
+        assert!(!receiver.core().streaming, "a poll ends the stream");
+        assert_eq!(&receiver.recv_msg(0).expect("recv")[..], b"three");
     }
 }
