@@ -322,30 +322,6 @@ impl Clone for Message {
         };
         Message { repr }
     }
-
-    /// Makes this message a copy of `source`. When both are inline the copy
-    /// is written field by field where this message stands: a distributor
-    /// clones into each queue slot this way (`Writer::write_clone`), as a
-    /// clone built aside and then moved in is read back through
-    /// store-forwarding stalls (its body sits at an odd offset).
-    #[inline]
-    fn clone_from(&mut self, source: &Message) {
-        if let (
-            Repr::Inline { more, len, buf },
-            Repr::Inline {
-                more: to_more,
-                len: to_len,
-                buf: to_buf,
-            },
-        ) = (&source.repr, &mut self.repr)
-        {
-            *to_more = *more;
-            *to_len = *len;
-            *to_buf = *buf;
-        } else {
-            *self = source.clone();
-        }
-    }
 }
 
 impl Deref for Message {
