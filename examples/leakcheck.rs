@@ -44,6 +44,25 @@ fn round(n: usize) -> zmq::Result<()> {
         }
         keep.push((a, b));
     }
+    // A fan-out: each frame a PUB sends is shared by its three inproc
+    // subscribers' pipes; some read, the rest left in flight.
+    let publisher = ctx.socket(zmq::PUB)?;
+    publisher.bind(&format!("inproc://leak-fan-{n}"))?;
+    let mut subscribers = Vec::new();
+    for _ in 0..3 {
+        let sub = ctx.socket(zmq::SUB)?;
+        sub.set_subscribe(b"")?;
+        sub.connect(&format!("inproc://leak-fan-{n}"))?;
+        subscribers.push(sub);
+    }
+    for _ in 0..3 {
+        publisher.send("small", zmq::DONTWAIT)?;
+        publisher.send(vec![9u8; 10_000], zmq::DONTWAIT)?;
+        publisher.send_multipart(["one", "two"], zmq::DONTWAIT)?;
+    }
+    let _ = subscribers[0].recv_msg(zmq::DONTWAIT);
+    drop(subscribers.pop());
+    keep.push((publisher, subscribers.remove(0)));
     // Two sockets connected to each other's binds, closed before either
     // processed the other's connection (their mailboxes refer to each other).
     let left = ctx.socket(zmq::DEALER)?;

@@ -76,6 +76,12 @@ impl SocketType {
         }
     }
 
+    /// Whether this type sends each message to many peers at once (PUB,
+    /// XPUB): its inproc pipes carry shared frames (see `pipe::lane`).
+    pub(crate) fn fans_out(self) -> bool {
+        matches!(self, SocketType::PUB | SocketType::XPUB)
+    }
+
     /// Whether a socket of this type may be connected to one of `peer`'s type
     /// (the guide's list of valid pairs; RFC 23's compatibility table).
     pub fn is_compatible_with(self, peer: SocketType) -> bool {

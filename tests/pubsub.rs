@@ -494,3 +494,51 @@ fn multipart_fan_out_sends_every_frame_to_each_subscriber() {
         );
     }
 }
+
+/// A PUB's inproc pipes carry one shared copy of each frame (DESIGN.md,
+/// "Shared frames for a fan-out"): every subscriber gets the frames whole
+/// and in order, and a body on the heap is never copied, whether the PUB
+/// bound (its pipes made at connect) or connected to subscribers that had
+/// bound.
+#[test]
+fn a_fanned_out_body_reaches_every_subscriber_uncopied_either_way_round() {
+    let ctx = Context::new();
+    let publisher = socket(&ctx, PUB);
+    publisher.bind("inproc://pubsub-shared-bound").unwrap();
+    let mut subs: Vec<Socket> = (0..3)
+        .map(|_| {
+            let sub = socket(&ctx, SUB);
+            sub.connect("inproc://pubsub-shared-bound").unwrap();
+            sub.set_subscribe(b"").unwrap();
+            sub
+        })
+        .collect();
+    for i in 0..2 {
+        let sub = socket(&ctx, SUB);
+        let endpoint = format!("inproc://pubsub-shared-connected-{i}");
+        sub.bind(&endpoint).unwrap();
+        sub.set_subscribe(b"").unwrap();
+        publisher.connect(&endpoint).unwrap();
+        subs.push(sub);
+    }
+    barrier(&publisher, &subs.iter().collect::<Vec<_>>(), "~sync");
+    let body = zactor::Message::from(vec![42u8; 4096]);
+    let body_at = body.as_ptr();
+    for round in 0..100u32 {
+        publisher.send("head", SNDMORE).unwrap();
+        publisher.send(body.clone(), SNDMORE).unwrap();
+        publisher.send(&round.to_le_bytes()[..], 0).unwrap();
+    }
+    for sub in &subs {
+        for round in 0..100u32 {
+            let head = sub.recv_msg(0).unwrap();
+            assert_eq!((&head[..], head.get_more()), (&b"head"[..], true));
+            let got = sub.recv_msg(0).unwrap();
+            assert_eq!(got.as_ptr(), body_at, "the body was not copied");
+            assert!(got.get_more());
+            assert_eq!(sub.recv_bytes(0).unwrap(), round.to_le_bytes());
+            assert!(!sub.get_rcvmore().unwrap());
+        }
+        assert_nothing_waiting(sub);
+    }
+}

@@ -591,7 +591,14 @@ const THR_SMALL_COUNT: u64 = 2_000_000;
 const THR_LARGE_COUNT: u64 = 100_000;
 const LARGE: usize = 64 * 1024;
 const RTT_DURATION: Duration = Duration::from_millis(400);
-const FAN_OUT_SUBSCRIBERS: usize = 100;
+/// Subscribers in the fan-out rows: 100, or `COMPARE_FAN_OUT_SUBSCRIBERS`
+/// (to see how a change fares with few).
+fn fan_out_subscribers() -> usize {
+    std::env::var("COMPARE_FAN_OUT_SUBSCRIBERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(100)
+}
 const FAN_OUT_WINDOW: Duration = Duration::from_millis(300);
 /// The guide's mtserver has five workers; eight clients keep them busy.
 /// `COMPARE_MTSERVER=clients,workers` overrides both.
@@ -641,8 +648,8 @@ impl Metric {
             Metric::PushPullLarge => "PUSH→PULL 64 KiB, msg/s".into(),
             Metric::PairMean => "PAIR 1 B round trip, mean µs".into(),
             Metric::PairMedian => "PAIR 1 B round trip, median µs".into(),
-            Metric::FanOutRate => format!("PUB→{FAN_OUT_SUBSCRIBERS} SUB, deliveries/s"),
-            Metric::FanOutDropped => format!("PUB→{FAN_OUT_SUBSCRIBERS} SUB, % dropped"),
+            Metric::FanOutRate => format!("PUB→{} SUB, deliveries/s", fan_out_subscribers()),
+            Metric::FanOutDropped => format!("PUB→{} SUB, % dropped", fan_out_subscribers()),
             Metric::PollWake => "send → poll wake-up, median µs".into(),
             Metric::PollWake1000 => "send → poll wake-up, 1000 idle + 1, median µs".into(),
             Metric::PollerWake(n) => format!("send → Poller wake-up, {n} members, median µs"),
@@ -795,7 +802,7 @@ fn run_round(name: &'static str, placement: Placement, results: &mut Results) {
         record(Metric::PairMedian, median(&per_trip));
     }
     if wanted("COMPARE_WORKLOADS", "fan") {
-        let fan = fan(FAN_OUT_SUBSCRIBERS, FAN_OUT_WINDOW, placement);
+        let fan = fan(fan_out_subscribers(), FAN_OUT_WINDOW, placement);
         record(Metric::FanOutRate, fan.rate);
         record(Metric::FanOutDropped, 100.0 * fan.dropped);
     }
@@ -1063,7 +1070,7 @@ fn print_bars(results: &Results, placements: &[Placement]) {
             &|r| r >= 2.0,
         );
         check(
-            format!("PUB→{FAN_OUT_SUBSCRIBERS} SUB ≥ 3× libzmq ({p})"),
+            format!("PUB→{} SUB ≥ 3× libzmq ({p})", fan_out_subscribers()),
             ratio(Metric::FanOutRate, placement, "libzmq"),
             &|r| r >= 3.0,
         );

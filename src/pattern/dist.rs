@@ -21,7 +21,7 @@
 
 use crate::msg::Message;
 use crate::pattern::pipes::Pipes;
-use crate::pipe::PipeId;
+use crate::pipe::{FanOut, NodePool, PipeId};
 
 /// Sends each message to a chosen set of pipes, dropping it for those that
 /// are full.
@@ -38,6 +38,8 @@ pub(crate) struct Dist {
     /// Messages not delivered to a recipient because its pipe was full,
     /// counted once per recipient per message.
     dropped: u64,
+    /// Where the frames shared by many pipes are kept (see `pipe::lane`).
+    nodes: NodePool,
 }
 
 impl Dist {
@@ -133,6 +135,11 @@ impl Dist {
     fn distribute(&mut self, pipes: &mut Pipes, msg: Message) {
         let more = msg.get_more();
         self.more = more;
+        if self.matching.len() > 1 && pipes.sends_shared(self.matching[0]) {
+            let fan = FanOut::new(&mut self.nodes, msg);
+            self.distribute_shared(pipes, fan);
+            return;
+        }
         let mut i = 0;
         while i + 1 < self.matching.len() {
             // Cloned in the queue slot: a clone made here and moved in would
@@ -151,12 +158,25 @@ impl Dist {
             }
         }
     }
+
+    /// Writes the frame to every recipient once, sharing it: one pointer
+    /// per pipe (see `pipe::lane`).
+    #[inline]
+    fn distribute_shared(&mut self, pipes: &mut Pipes, mut fan: FanOut) {
+        self.matching.retain(|&id| pipes.write_shared(id, &mut fan));
+        drop(fan);
+        if !self.more {
+            for &id in &self.matching {
+                pipes.flush(id);
+            }
+        }
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::pipe::{pipe_pair, PeerInfo, PipeEnd};
+    use crate::pipe::{pipe_pair_for, PeerInfo, PipeEnd};
 
     fn frame(body: &str, more: bool) -> Message {
         let mut msg = Message::from(body);
@@ -166,11 +186,17 @@ mod tests {
 
     /// A table with `n` pipes of capacity `hwm`; returns the far ends.
     fn table(n: usize, hwm: u64) -> (Pipes, Vec<PipeId>, Vec<PipeEnd>) {
+        table_of(n, hwm, false)
+    }
+
+    /// [`table`], the pipes' sends travelling as shared frames when
+    /// `shared` (as a PUB's inproc pipes do).
+    fn table_of(n: usize, hwm: u64, shared: bool) -> (Pipes, Vec<PipeId>, Vec<PipeEnd>) {
         let mut pipes = Pipes::default();
         let mut ids = Vec::new();
         let mut far = Vec::new();
         for _ in 0..n {
-            let (near, other) = pipe_pair([hwm, hwm], "inproc://dist");
+            let (near, other) = pipe_pair_for([hwm, hwm], "inproc://dist", [shared, false]);
             let peer = PeerInfo { routing_id: None };
             ids.push(pipes.insert(near, peer));
             far.push(other);
@@ -262,5 +288,40 @@ mod tests {
         dist.send_to_all_past_hwm(&mut pipes, &frame("\x01topic", false));
         dist.send_to_all(&mut pipes, frame("dropped", false));
         assert_eq!(drain(&mut far[0]), ["data", "\x01topic"]);
+    }
+
+    #[test]
+    fn shared_frames_reach_the_chosen_pipes_whole_and_full_pipes_lose_them() {
+        let (mut pipes, ids, mut far) = table_of(3, 2, true);
+        let mut dist = Dist::default();
+        for &id in &ids {
+            dist.attach(id);
+        }
+        let chosen = [ids[0], ids[2]];
+        for i in 0..3 {
+            dist.send_to_matching(&mut pipes, frame(&format!("{i}a"), true), |_, out| {
+                out.clear();
+                out.extend_from_slice(&chosen);
+            });
+            dist.send_to_matching(&mut pipes, frame(&format!("{i}b"), false), |_, _| {
+                panic!("only asked at the first frame")
+            });
+        }
+        assert_eq!(dist.dropped(), 2, "the third, by each of the two");
+        assert!(drain(&mut far[1]).is_empty(), "not chosen");
+        let want = ["0a", "0b", "1a", "1b"];
+        assert_eq!(drain(&mut far[0]), want);
+        assert_eq!(drain(&mut far[2]), want);
+        // A body on the heap is shared by the pipes, not copied; a pipe
+        // whose peer has gone is skipped.
+        drop(far.remove(1));
+        let body = Message::from(vec![9u8; 100]);
+        dist.send_to_all(&mut pipes, body.clone());
+        for end in &mut far {
+            let got = end.read().unwrap();
+            assert_eq!(got.as_ptr(), body.as_ptr());
+            assert!(end.read().is_none());
+        }
+        assert_eq!(dist.dropped(), 2);
     }
 }

@@ -7,7 +7,7 @@
 
 use crate::config::{DIRECT_READ_MAX_PIPES, READ_PACE_PAUSES};
 use crate::msg::Message;
-use crate::pipe::{Driver, PeerInfo, PipeEnd, PipeId};
+use crate::pipe::{Driver, FanOut, PeerInfo, PipeEnd, PipeId};
 use crate::sync::{spin_loop, DynArc};
 
 struct Slot {
@@ -276,6 +276,28 @@ impl Pipes {
     #[inline]
     pub(crate) fn write_clone(&mut self, id: PipeId, msg: &Message) -> bool {
         self.get(id).is_some_and(|entry| entry.end.write_clone(msg))
+    }
+
+    /// Writes a fan-out's frame to a pipe (see [`PipeEnd::write_shared`]);
+    /// false if the pipe is unknown or its peer has gone.
+    #[inline]
+    pub(crate) fn write_shared(&mut self, id: PipeId, fan: &mut FanOut) -> bool {
+        self.get(id)
+            .is_some_and(|entry| entry.end.write_shared(fan))
+    }
+
+    /// Publishes what was written to a pipe (see [`PipeEnd::flush`]).
+    #[inline]
+    pub(crate) fn flush(&mut self, id: PipeId) {
+        if let Some(entry) = self.get(id) {
+            entry.end.flush();
+        }
+    }
+
+    /// Whether a pipe's sends travel as shared frames.
+    #[inline]
+    pub(crate) fn sends_shared(&mut self, id: PipeId) -> bool {
+        self.get(id).is_some_and(|entry| entry.end.sends_shared())
     }
 
     /// Takes back the frames of an unfinished message written to a pipe.

@@ -15,6 +15,7 @@ use crate::sync::Arc;
 
 use super::credit::{self, Refresh as RealRefresh};
 use super::queue::{self, Flush as RealFlush};
+use super::shared_frame;
 use super::PipeId;
 
 /// The producing half of a queue ([`queue`]).
@@ -200,5 +201,43 @@ impl PipeEnd {
     /// Whether the peer closed and everything it sent has been read.
     pub fn is_dead(&mut self) -> bool {
         self.0.is_dead()
+    }
+}
+
+/// Where a fan-out's frames are kept ([`shared_frame::NodePool`]).
+#[derive(Default)]
+pub struct NodePool(shared_frame::NodePool);
+
+/// Makes the handles to one shared frame ([`shared_frame::FanOut`]).
+pub struct FanOut(shared_frame::FanOut);
+
+/// A handle to a shared frame ([`shared_frame::SharedFrame`]).
+pub struct SharedFrame(shared_frame::SharedFrame);
+
+/// The node frees a reader owes their blocks ([`shared_frame::Frees`]).
+#[derive(Default)]
+pub struct Frees(shared_frame::Frees);
+
+impl FanOut {
+    /// Shares `msg` in a node from `pool`.
+    pub fn new(pool: &mut NodePool, msg: Message) -> Self {
+        FanOut(shared_frame::FanOut::new(&mut pool.0, msg))
+    }
+
+    /// One more handle to the frame.
+    pub fn handle(&mut self) -> SharedFrame {
+        SharedFrame(self.0.handle())
+    }
+}
+
+impl SharedFrame {
+    /// A lone handle to `msg`, in a node from `pool`.
+    pub fn new(pool: &mut NodePool, msg: Message) -> Self {
+        SharedFrame(shared_frame::SharedFrame::new(&mut pool.0, msg))
+    }
+
+    /// This handle's copy of the frame.
+    pub fn into_message(self, frees: &mut Frees) -> Message {
+        self.0.into_message(&mut frees.0)
     }
 }

@@ -22,7 +22,9 @@
 //! its end; the memory goes with the last `Arc`.
 
 mod credit;
+mod lane;
 mod queue;
+mod shared_frame;
 
 /// What the loom models in `loom-tests/` drive directly.
 #[cfg(zactor_loom)]
@@ -40,7 +42,10 @@ use crate::msg::Message;
 use crate::signaler::yield_found_core_shared;
 use crate::sync::{fence, Arc, AtomicBool, AtomicU64, DynArc, DynWeak, OnceLock, Ordering};
 use credit::{report_batch, Credit, Refresh};
-use queue::{CloneIntoSlot, Flush, Reader, Writer};
+use lane::{InLane, OutLane};
+use queue::{CloneIntoSlot, Flush};
+use shared_frame::Frees;
+pub(crate) use shared_frame::{FanOut, NodePool};
 
 /// A pipe's handle inside its socket: a slot index and a generation, so a
 /// stale command for a removed pipe never reaches a new one in the same slot.
@@ -134,8 +139,8 @@ pub(crate) struct PipeEnd {
     link: Arc<Link>,
     /// 0 for the end created by the connecting socket, 1 for the binding one.
     side: usize,
-    out: Writer<Message>,
-    inn: Reader<Message>,
+    out: OutLane,
+    inn: InLane,
     /// Whole messages written (the writer's credit counter).
     msgs_written: u64,
     /// The peer's last reported read count, cached.
@@ -176,6 +181,16 @@ impl std::fmt::Debug for PipeEnd {
 /// Creates a pipe pair. `hwm[0]` limits the connecting side's sends,
 /// `hwm[1]` the binding side's (each 0 for no limit).
 pub(crate) fn pipe_pair(hwm: [u64; 2], endpoint: &str) -> (PipeEnd, PipeEnd) {
+    pipe_pair_for(hwm, endpoint, [false, false])
+}
+
+/// [`pipe_pair`], where `shared[side]` makes that side's sends travel as
+/// [`SharedFrame`] handles (see [`lane`]): for a socket that fans out.
+pub(crate) fn pipe_pair_for(
+    hwm: [u64; 2],
+    endpoint: &str,
+    shared: [bool; 2],
+) -> (PipeEnd, PipeEnd) {
     let link = Arc::new(Link {
         credit: [
             CachePadded::new(Credit::new()),
@@ -188,8 +203,20 @@ pub(crate) fn pipe_pair(hwm: [u64; 2], endpoint: &str) -> (PipeEnd, PipeEnd) {
         closed: [AtomicBool::new(false), AtomicBool::new(false)],
         driver: OnceLock::new(),
     });
-    let (w0, r0) = queue::queue();
-    let (w1, r1) = queue::queue();
+    let lane = |shared: bool| {
+        if shared {
+            let (w, r) = queue::queue();
+            (
+                OutLane::Shared(w, NodePool::default()),
+                InLane::Shared(r, Frees::default()),
+            )
+        } else {
+            let (w, r) = queue::queue();
+            (OutLane::Frames(w), InLane::Frames(r))
+        }
+    };
+    let (w0, r0) = lane(shared[0]);
+    let (w1, r1) = lane(shared[1]);
     let end = |side, out, inn| PipeEnd {
         link: link.clone(),
         side,
@@ -430,6 +457,31 @@ impl PipeEnd {
                 true
             }
         }
+    }
+
+    /// Writes `fan`'s frame, as [`write_clone`](Self::write_clone) writes a
+    /// clone, but unflushed (see [`write_unflushed`](Self::write_unflushed)):
+    /// on a lane of shared frames one pointer, on a lane of whole frames a
+    /// clone of its message. False if the peer has gone.
+    #[inline(always)]
+    pub(crate) fn write_shared(&mut self, fan: &mut FanOut) -> bool {
+        let msg = fan.message();
+        match self.admit(msg) {
+            Admission::Gone => false,
+            Admission::Refused => true,
+            Admission::Write { more } => {
+                self.out_unseen_bytes += msg.len() as u64;
+                self.out.write_shared(fan);
+                self.written(more);
+                true
+            }
+        }
+    }
+
+    /// Whether this end's sends travel as shared frames.
+    #[inline(always)]
+    pub(crate) fn sends_shared(&self) -> bool {
+        self.out.is_shared()
     }
 
     /// Whether the frame `msg` may go into the queue; the peer's size limit
@@ -786,5 +838,97 @@ mod tests {
             read += 1;
         }
         assert_eq!(read, 2, "the writer waits only on what the reader sees");
+    }
+
+    /// A pipe whose side-0 sends travel as shared frames, as a PUB's do.
+    fn shared_pair() -> (PipeEnd, PipeEnd) {
+        pipe_pair_for([0, 0], "inproc://t", [true, false])
+    }
+
+    #[test]
+    fn a_shared_lane_keeps_whole_messages_in_order_by_every_kind_of_write() {
+        let (mut a, mut b) = shared_pair();
+        assert!(a.sends_shared() && !b.sends_shared());
+        let mut nodes = NodePool::default();
+        let mut fan = FanOut::new(&mut nodes, msg("fanned", true));
+        assert!(a.write_shared(&mut fan));
+        assert!(!b.check_read(), "an unflushed shared frame is not visible");
+        a.write(msg("moved", true)).unwrap();
+        assert!(a.write_clone(&msg("cloned", false)));
+        assert!(b.check_read(), "visible at the last frame");
+        drop(fan);
+        let mut got = Vec::new();
+        while let Some(frame) = b.read() {
+            got.push((String::from_utf8(frame.to_vec()).unwrap(), frame.get_more()));
+        }
+        let want = [("fanned", true), ("moved", true), ("cloned", false)];
+        assert_eq!(
+            got,
+            want.map(|(body, more)| (body.to_owned(), more)).to_vec()
+        );
+        // The other direction carries whole frames, as before.
+        b.write(msg("upstream", false)).unwrap();
+        assert_eq!(&a.read().unwrap()[..], b"upstream");
+    }
+
+    #[test]
+    fn a_shared_lane_refuses_and_rolls_back_whole_messages() {
+        let (mut a, mut b) = shared_pair();
+        b.set_in_max_frame(8);
+        let mut nodes = NodePool::default();
+        // Over the reader's limit at its second frame: the whole message
+        // goes, and the frame before it is taken back.
+        let mut head = FanOut::new(&mut nodes, msg("head", true));
+        let mut long = FanOut::new(&mut nodes, msg("far too long", false));
+        assert!(a.write_shared(&mut head));
+        assert!(a.write_shared(&mut long));
+        assert_eq!(a.refused, 1);
+        // A multipart message cut short by the writer is rolled back.
+        a.write(msg("torn", true)).unwrap();
+        a.rollback();
+        let body = Message::from(vec![5u8; 8]);
+        let mut shared_body = FanOut::new(&mut nodes, body.clone());
+        assert!(a.write_shared(&mut shared_body));
+        a.flush();
+        drop((head, long, shared_body));
+        let got = b.read().unwrap();
+        assert_eq!(&got[..], &[5u8; 8][..]);
+        assert_eq!(
+            got.as_ptr(),
+            body.as_ptr(),
+            "a shared frame shares the body"
+        );
+        assert!(b.read().is_none());
+    }
+
+    #[test]
+    fn unread_shared_frames_are_freed_with_the_pipe() {
+        use std::sync::Arc as StdArc;
+        /// Holds the tracker for its count: dropped with the frame.
+        struct Counted(#[allow(dead_code)] StdArc<()>);
+        impl AsRef<[u8]> for Counted {
+            fn as_ref(&self) -> &[u8] {
+                b"counted"
+            }
+        }
+        let tracker = StdArc::new(());
+        let (mut a, b) = shared_pair();
+        let mut nodes = NodePool::default();
+        for i in 0..300 {
+            let frame = Message::from_owner(Counted(tracker.clone()));
+            if i % 2 == 0 {
+                a.write(frame).unwrap();
+            } else {
+                let mut fan = FanOut::new(&mut nodes, frame);
+                assert!(a.write_shared(&mut fan));
+                a.flush();
+            }
+        }
+        // Half a message, never published.
+        a.write(Message::from_owner(Counted(tracker.clone())))
+            .unwrap();
+        a.write(msg("more", true)).unwrap();
+        drop((a, b, nodes));
+        assert_eq!(StdArc::strong_count(&tracker), 1, "every frame dropped");
     }
 }

@@ -180,8 +180,7 @@ fn slot_of(pos: u64) -> (usize, bool) {
 
 impl<T: Send> Writer<T> {
     /// Appends an item; it stays invisible to the reader until [`flush`](Self::flush).
-    /// (Pipes write with [`write_from`](Self::write_from).)
-    #[cfg(any(test, zactor_loom))]
+    /// (A pipe of whole frames writes with [`write_from`](Self::write_from).)
     #[inline]
     pub(crate) fn write(&mut self, item: T) {
         // SAFETY: the write moves `item` into the slot (`put`'s contract).

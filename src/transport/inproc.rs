@@ -14,7 +14,7 @@ use crate::command::{Command, NewPipe};
 use crate::ctx::{CtxInner, CtxState};
 use crate::error::{Error, Result};
 use crate::mailbox::Mailbox;
-use crate::pipe::{pipe_pair, PeerInfo, PipeEnd, PipeId};
+use crate::pipe::{pipe_pair_for, PeerInfo, PipeEnd, PipeId};
 use crate::socket::options::Options;
 use crate::socket_type::SocketType;
 use crate::sync::Arc;
@@ -131,7 +131,8 @@ pub(crate) fn connect(
             me.options.pipe_hwm(&bound.options),
             bound.options.pipe_hwm(me.options),
         ];
-        let (mine, theirs) = pipe_pair(hwm, endpoint);
+        let shared = [me.kind.fans_out(), bound.kind.fans_out()];
+        let (mine, theirs) = pipe_pair_for(hwm, endpoint, shared);
         mine.set_in_max_frame(me.options.maxmsgsize);
         theirs.set_in_max_frame(bound.options.maxmsgsize);
         bound.mailbox.send(Command::Attach(Box::new(NewPipe {
@@ -148,9 +149,11 @@ pub(crate) fn connect(
             0
         }
     };
-    let (mine, theirs) = pipe_pair(
+    // The binder's type is not known yet: its sends travel as whole frames.
+    let (mine, theirs) = pipe_pair_for(
         [own_limit(me.options.sndhwm), own_limit(me.options.rcvhwm)],
         endpoint,
+        [me.kind.fans_out(), false],
     );
     mine.set_in_max_frame(me.options.maxmsgsize);
     let pending = PendingConnect {
