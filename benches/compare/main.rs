@@ -37,7 +37,8 @@
 //! medians over rounds, so a noisy neighbour hits every side alike.
 //! `COMPARE_PLACEMENTS=same,split,none` adds the unpinned placement;
 //! `COMPARE_WORKLOADS=thr,rtt,fan,poll,mtserver,tcp,ipc` (or `thr64`, `thr64k`) and `COMPARE_IMPLS=zactor,libzmq,...`
-//! narrow a run (to profile one side, say).
+//! narrow a run (to profile one side, say); `COMPARE_FAN_OUT_SUBSCRIBERS=N`
+//! runs the fan-out rows with N subscribers instead of 100.
 
 mod net;
 

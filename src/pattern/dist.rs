@@ -11,7 +11,11 @@
 //! mark). Drops are counted.
 //!
 //! Frames are cloned for all recipients but the last; a clone shares the
-//! body, so a large message is copied into no pipe.
+//! body, so a large message is copied into no pipe. To pipes that carry
+//! shared frames (a PUB's or XPUB's inproc pipes, see `pipe::lane`) a frame
+//! for several recipients is written once, into a node from the
+//! distributor's pool, and each pipe gets a pointer to it; the pipes are
+//! flushed after the last one is written.
 //!
 //! Unlike libzmq's `dist` there is no "eligible" prefix of pipes with room:
 //! credit is checked per recipient per message, which is a load of the
