@@ -26,8 +26,9 @@
 //!  drop(FanOut): -(BIAS - 3)        3        (or fewer, if readers came first)
 //!                                   2        reader A: clone, -1
 //!                                   1        reader B: clone, -1
-//!                                   0        reader C: sees 1, takes the frame,
-//!                                            frees the node: block.live -1
+//!                                   0        reader C: sees 1, takes the frame;
+//!                                            the node is free, owed to its
+//!                                            block in C's `Frees`
 //! ```
 #![allow(unsafe_code)]
 
