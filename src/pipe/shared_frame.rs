@@ -320,10 +320,12 @@ impl SharedFrame {
         // SAFETY: this handle (now forgotten, so given back only below)
         // keeps the node alive.
         let shared = unsafe { node.as_ref() };
-        // SAFETY: `out` is valid and is not the node's message. Its old
-        // message is moved out here and dropped once, after `out` holds the
-        // new one.
-        let old = unsafe { ptr::read(out) };
+        // `out`'s old message is moved out here and dropped once, after
+        // `out` holds the new one; an inline one (a receive's fresh
+        // `Message::new()`, nearly always) owns nothing and is simply
+        // overwritten, without a copy of its 80 bytes kept aside.
+        // SAFETY: `out` is valid and is not the node's message.
+        let old = unsafe { (!(*out).is_inline()).then(|| ptr::read(out)) };
         // Acquire, paired with the other holders' Release in `release`: a
         // count of one means every other holder (and a fan-out's bias) is
         // gone, and their reads of the message happened before.
