@@ -15,6 +15,10 @@
 //!                     ids[2], mailboxes[2], closed[2]
 //! ```
 //!
+//! Each direction is a [`lane`]: its queue holds whole frames, or, for the
+//! sends of a socket that fans out (PUB, XPUB), handles to frames shared
+//! with its other pipes ([`shared_frame`]).
+//!
 //! On a warm pipe a message costs a queue write and a flush (one CAS); no
 //! lock, no syscall and no allocation beyond the body's own. Termination:
 //! a side that closes sets its `closed` flag after its last flush and sends
@@ -185,7 +189,8 @@ pub(crate) fn pipe_pair(hwm: [u64; 2], endpoint: &str) -> (PipeEnd, PipeEnd) {
 }
 
 /// [`pipe_pair`], where `shared[side]` makes that side's sends travel as
-/// [`SharedFrame`] handles (see [`lane`]): for a socket that fans out.
+/// [`shared_frame::SharedFrame`] handles (see [`lane`]): for a socket that
+/// fans out.
 pub(crate) fn pipe_pair_for(
     hwm: [u64; 2],
     endpoint: &str,
