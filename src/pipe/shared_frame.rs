@@ -314,18 +314,35 @@ impl SharedFrame {
     /// `msg::image`).
     #[inline]
     pub(crate) fn move_into(self, out: &mut Message, frees: &mut Frees) {
+        if out.is_inline() {
+            // A receive's fresh `Message::new()`, nearly always: it owns
+            // nothing, so it is overwritten without being set aside.
+            // SAFETY: `out` is valid, is not the node's message, and holds
+            // an inline message, which needs no drop.
+            unsafe { self.write_over(out, frees) };
+        } else {
+            // Dropped once `out` holds the new message (a panicking drop
+            // then leaves `out` whole).
+            let old = std::mem::take(out);
+            // SAFETY: as above; `out` now holds an empty inline message.
+            unsafe { self.write_over(out, frees) };
+            drop(old);
+        }
+    }
+
+    /// Writes this pipe's copy of the frame over `*out` without dropping
+    /// what `out` held, and gives the handle back.
+    ///
+    /// # Safety
+    /// `out` is valid for writes, is not the node's message, and holds
+    /// nothing that needs a drop.
+    #[inline(always)]
+    unsafe fn write_over(self, out: *mut Message, frees: &mut Frees) {
         let node = self.node;
         std::mem::forget(self);
-        let out: *mut Message = out;
         // SAFETY: this handle (now forgotten, so given back only below)
         // keeps the node alive.
         let shared = unsafe { node.as_ref() };
-        // `out`'s old message is moved out here and dropped once, after
-        // `out` holds the new one; an inline one (a receive's fresh
-        // `Message::new()`, nearly always) owns nothing and is simply
-        // overwritten, without a copy of its 80 bytes kept aside.
-        // SAFETY: `out` is valid and is not the node's message.
-        let old = unsafe { (!(*out).is_inline()).then(|| ptr::read(out)) };
         // Acquire, paired with the other holders' Release in `release`: a
         // count of one means every other holder (and a fan-out's bias) is
         // gone, and their reads of the message happened before.
@@ -339,8 +356,9 @@ impl SharedFrame {
                 .with_mut(|msg| unsafe { ptr::copy_nonoverlapping(msg, out, 1) });
             frees.add(shared.block);
         } else {
-            // SAFETY: `out`'s message was moved out above, so `out` is a
-            // place that holds none; `MaybeUninit<Message>` has its layout.
+            // SAFETY: `out` needs no drop (the caller's contract), so it may
+            // be written as a place holding none; `MaybeUninit<Message>`
+            // has `Message`'s layout.
             shared.msg.with(|msg| unsafe {
                 (*msg).clone_into_uninit(&mut *out.cast::<MaybeUninit<Message>>());
             });
@@ -348,7 +366,6 @@ impl SharedFrame {
             // after its last use of the node (the clone above).
             unsafe { release(node, 1) };
         }
-        drop(old);
     }
 }
 
