@@ -436,9 +436,7 @@ impl PipeEnd {
                 true
             }
             Admission::Write { more } => {
-                self.out_unseen_bytes += msg.len() as u64;
-                self.out.write_from(msg);
-                self.written(more);
+                self.put(more, msg.len(), |out| out.write_from(msg));
                 true
             }
         }
@@ -453,9 +451,7 @@ impl PipeEnd {
             Admission::Gone => false,
             Admission::Refused => true,
             Admission::Write { more } => {
-                self.out_unseen_bytes += msg.len() as u64;
-                self.out.write_clone(msg);
-                self.written(more);
+                self.put(more, msg.len(), |out| out.write_clone(msg));
                 if !more {
                     self.flush();
                 }
@@ -470,17 +466,24 @@ impl PipeEnd {
     /// clone of its message. False if the peer has gone.
     #[inline(always)]
     pub(crate) fn write_shared(&mut self, fan: &mut FanOut) -> bool {
-        let msg = fan.message();
-        match self.admit(msg) {
+        match self.admit(fan.message()) {
             Admission::Gone => false,
             Admission::Refused => true,
             Admission::Write { more } => {
-                self.out_unseen_bytes += msg.len() as u64;
-                self.out.write_shared(fan);
-                self.written(more);
+                let len = fan.message().len();
+                self.put(more, len, |out| out.write_shared(fan));
                 true
             }
         }
+    }
+
+    /// Puts a frame of `len` bytes that [`admit`](Self::admit) let through
+    /// into the lane with `write`, and counts it.
+    #[inline(always)]
+    fn put(&mut self, more: bool, len: usize, write: impl FnOnce(&mut OutLane)) {
+        self.out_unseen_bytes += len as u64;
+        write(&mut self.out);
+        self.written(more);
     }
 
     /// Whether this end's sends travel as shared frames.

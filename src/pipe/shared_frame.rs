@@ -102,37 +102,58 @@ unsafe fn release_block(block: NonNull<Block>, count: usize) {
     drop(unsafe { Box::from_raw(block.as_ptr()) });
 }
 
-/// Where a publishing socket's nodes come from (see the module docs).
-/// Owned by the socket's distributor; only its thread allocates.
-#[derive(Default)]
-pub(crate) struct NodePool {
-    /// The block being handed out, and how many of its nodes have been.
-    current: Option<(NonNull<Block>, usize)>,
+/// A share of a block's `live` count, given back when dropped.
+#[derive(Debug)]
+struct BlockShare {
+    block: NonNull<Block>,
+    count: usize,
 }
 
-// SAFETY: the pool holds a share of its block's count, which any thread
-// may give back; the block is only written through nodes it hands out.
-unsafe impl Send for NodePool {}
+// SAFETY: a share may be given back from any thread (`release_block` is
+// atomic); the block is only written through the nodes it hands out.
+unsafe impl Send for BlockShare {}
 
-impl std::fmt::Debug for NodePool {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NodePool")
-            .field("used", &self.current.map_or(0, |(_, used)| used))
-            .finish()
+impl BlockShare {
+    /// # Safety
+    /// The caller owns `count` of `block`'s live count and hands them over.
+    unsafe fn new(block: NonNull<Block>, count: usize) -> BlockShare {
+        BlockShare { block, count }
     }
+}
+
+impl Drop for BlockShare {
+    fn drop(&mut self) {
+        // SAFETY: the share owns `count` of the block's live count
+        // (`BlockShare::new`'s contract), given back once, here.
+        unsafe { release_block(self.block, self.count) };
+    }
+}
+
+/// Where a publishing socket's nodes come from (see the module docs).
+/// Owned by the socket's distributor; only its thread allocates.
+#[derive(Debug, Default)]
+pub(crate) struct NodePool {
+    /// The block being handed out. Its share is one per node not yet
+    /// handed out, plus the pool's own one; a new block's first, dropping
+    /// the old share when it is replaced (or the pool dropped) gives back
+    /// the unused nodes and the pool's one.
+    current: Option<BlockShare>,
 }
 
 impl NodePool {
     /// A node holding `msg`, its count at `holders`.
     fn node(&mut self, msg: Message, holders: usize) -> NonNull<Node> {
-        let (block, used) = match self.current {
-            Some((block, used)) if used < NODES_PER_BLOCK => (block, used),
+        let share = match &mut self.current {
+            Some(share) if share.count > 1 => share,
             _ => {
-                self.retire();
-                (Block::allocate(), 0)
+                // SAFETY: a new block's whole count is ours.
+                let fresh = unsafe { BlockShare::new(Block::allocate(), NODES_PER_BLOCK + 1) };
+                self.current.insert(fresh)
             }
         };
-        self.current = Some((block, used + 1));
+        let (block, used) = (share.block, NODES_PER_BLOCK + 1 - share.count);
+        // The node takes one share with it, given back when it is freed.
+        share.count -= 1;
         // SAFETY: `block` is alive (the pool's share of its count), and
         // node `used` has not been handed out, so nobody else touches it.
         let slot = unsafe { (*block.as_ptr()).nodes[used].get() };
@@ -146,71 +167,32 @@ impl NodePool {
             NonNull::new_unchecked((*slot).as_mut_ptr())
         }
     }
-
-    /// Gives back the current block's unused nodes and the pool's own share.
-    fn retire(&mut self) {
-        if let Some((block, used)) = self.current.take() {
-            // SAFETY: the pool owns the count of the nodes it never handed
-            // out, plus one, and forgets the block here.
-            unsafe { release_block(block, NODES_PER_BLOCK - used + 1) };
-        }
-    }
-}
-
-impl Drop for NodePool {
-    fn drop(&mut self) {
-        self.retire();
-    }
 }
 
 /// The nodes a reader has freed, owed to their block's count and given
 /// back a block at a time: a reader that is the last holder of every frame
 /// it reads (a pipe with one subscriber) would otherwise pay an atomic
 /// subtraction per frame on a line the publisher also writes.
-#[derive(Default)]
+#[derive(Debug, Default)]
 pub(crate) struct Frees {
     /// The block owed, and how many of its nodes.
-    owed: Option<(NonNull<Block>, usize)>,
-}
-
-// SAFETY: `Frees` holds shares of block counts, which any thread may give
-// back (`release_block` is atomic).
-unsafe impl Send for Frees {}
-
-impl std::fmt::Debug for Frees {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Frees")
-            .field("owed", &self.owed.map_or(0, |(_, count)| count))
-            .finish()
-    }
+    owed: Option<BlockShare>,
 }
 
 impl Frees {
-    /// Owes `block` one more freed node.
+    /// Owes `block` one more freed node; what was owed to another block
+    /// is given back.
+    ///
+    /// # Safety
+    /// The caller hands over the freed node's share of `block`'s count.
     #[inline]
-    fn add(&mut self, block: NonNull<Block>) {
+    unsafe fn add(&mut self, block: NonNull<Block>) {
         match &mut self.owed {
-            Some((owed, count)) if *owed == block => *count += 1,
-            _ => {
-                self.give_back();
-                self.owed = Some((block, 1));
-            }
+            Some(owed) if owed.block == block => owed.count += 1,
+            // SAFETY: the node's share is handed over (this function's
+            // contract).
+            _ => self.owed = Some(unsafe { BlockShare::new(block, 1) }),
         }
-    }
-
-    /// Gives back what is owed.
-    fn give_back(&mut self) {
-        if let Some((block, count)) = self.owed.take() {
-            // SAFETY: `count` nodes of `block` were freed and their shares
-            // of its count handed to us (`add`), and are forgotten here.
-            unsafe { release_block(block, count) };
-        }
-    }
-}
-
-impl Drop for Frees {
-    fn drop(&mut self) {
-        self.give_back();
     }
 }
 
@@ -354,7 +336,9 @@ impl SharedFrame {
             shared
                 .msg
                 .with_mut(|msg| unsafe { ptr::copy_nonoverlapping(msg, out, 1) });
-            frees.add(shared.block);
+            // SAFETY: the node is free (above), and its share of the
+            // block's count goes to `frees`.
+            unsafe { frees.add(shared.block) };
         } else {
             // SAFETY: `out` needs no drop (the caller's contract), so it may
             // be written as a place holding none; `MaybeUninit<Message>`
