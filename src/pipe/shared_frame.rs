@@ -294,7 +294,7 @@ impl SharedFrame {
     /// into `out` (an inline frame as its five words: a copy made here and
     /// then moved would be read back through stores of other widths, see
     /// `msg::image`).
-    #[inline]
+    #[inline(always)]
     pub(crate) fn move_into(self, out: &mut Message, frees: &mut Frees) {
         if out.is_inline() {
             // A receive's fresh `Message::new()`, nearly always: it owns
