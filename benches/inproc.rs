@@ -1,6 +1,6 @@
 //! Criterion benches of zactor over inproc: PUSH→PULL throughput by body
-//! size, PAIR and REQ/REP round trips, and PUB→N SUB fan-out with the drops
-//! counted.
+//! size, PAIR and REQ/REP round trips, PUB→N SUB fan-out with the drops
+//! counted, and the cost of one SUB receive on one thread.
 //!
 //! `cargo bench --bench inproc` runs them all in about a minute; a filter
 //! narrows it (`cargo bench --bench inproc -- push_pull`). Every socket lives
@@ -435,6 +435,67 @@ fn pub_sub_fan_out(c: &mut Criterion, placement: Placement) {
     group.finish();
 }
 
+/// The cost of one SUB receive on one thread, no wake-ups and no other
+/// core: a PUB publishes 1,000 messages of 64 bytes to 100 SUBs, then each
+/// SUB drains its pipe; only the draining is timed. (What bounds PUB→100
+/// SUB split is this cost on the subscribers' core.)
+fn sub_receive(c: &mut Criterion) {
+    const SUBSCRIBERS: usize = 100;
+    // At most the pipes' capacity less one unreported credit batch, so
+    // nothing is dropped.
+    const BATCH: usize = 1000;
+    let mut group = c.benchmark_group("sub_receive");
+    configure(&mut group);
+    group.throughput(Throughput::Elements((SUBSCRIBERS * BATCH) as u64));
+    let ctx = zmq::Context::new();
+    let addr = endpoint("sub-receive");
+    let publisher = ctx.socket(zmq::PUB).expect("pub");
+    publisher.bind(&addr).expect("bind");
+    let subs: Vec<zmq::Socket> = (0..SUBSCRIBERS)
+        .map(|_| {
+            let sub = ctx.socket(zmq::SUB).expect("sub");
+            sub.set_subscribe(b"").expect("subscribe");
+            sub.connect(&addr).expect("connect");
+            sub
+        })
+        .collect();
+    // Subscriptions reach the PUB when it next sends: probe until every SUB
+    // has one, then empty the pipes.
+    loop {
+        publisher.send(&b"probe"[..], 0).expect("send");
+        if subs
+            .iter()
+            .all(|s| s.poll(zmq::POLLIN, 0).expect("poll") > 0)
+        {
+            break;
+        }
+    }
+    for sub in &subs {
+        while sub.recv_msg(zmq::DONTWAIT).is_ok() {}
+    }
+    let body = [7u8; 64];
+    group.bench_function(BenchmarkId::new("100 SUB drain", "64 B"), |b| {
+        b.iter_custom(|batches| {
+            let mut drained = Duration::ZERO;
+            for _ in 0..batches {
+                for _ in 0..BATCH {
+                    publisher.send(&body[..], 0).expect("send");
+                }
+                let start = Instant::now();
+                for sub in &subs {
+                    for _ in 0..BATCH {
+                        let msg = sub.recv_msg(zmq::DONTWAIT).expect("a published message");
+                        std::hint::black_box(&msg);
+                    }
+                }
+                drained += start.elapsed();
+            }
+            drained
+        })
+    });
+    group.finish();
+}
+
 fn benches(c: &mut Criterion) {
     let placement = Placement::from_env();
     eprintln!("placement: {placement:?} (ZACTOR_BENCH_PLACEMENT=same|split|none)");
@@ -442,6 +503,7 @@ fn benches(c: &mut Criterion) {
     pair_round_trip(c, placement);
     req_rep_round_trip(c, placement);
     pub_sub_fan_out(c, placement);
+    sub_receive(c);
 }
 
 criterion_group!(inproc, benches);
