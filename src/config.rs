@@ -48,6 +48,17 @@ pub(crate) const SPINS_PER_YIELD: u32 = 4;
 /// unaffected (it never finds its answer at once).
 pub(crate) const STREAM_PAUSES: u32 = 32;
 
+/// A receive paces its next look (`STREAM_PAUSES`, `READ_PACE_PAUSES`) only
+/// after a frame smaller than this. A writer takes longer to make a large
+/// body (allocate, fill) than a pause lasts, so no batch gathers, and a
+/// reader that pauses only holds the bodies longer before it frees them:
+/// with 64 KiB bodies split over two cores, bodies freed later sent the
+/// sender's `calloc` to colder memory and glibc's slow path (comparison
+/// bench, interleaved: 0.55–0.95 M msg/s paced, 1.23–1.40 M not). 8 KiB
+/// is past the point where a frame's own copying outweighs one cache-line
+/// transfer per message.
+pub(crate) const PACED_FRAME_MAX: usize = 8 * 1024;
+
 /// `spin_loop` pauses before a blocking receive that streams looks at a
 /// pipe whose last look found fewer than four frames (`Pipes::pacing`):
 /// about 1.7 µs here (a pause is 26 ns on this machine's CPUs), in which

@@ -16,6 +16,7 @@ use std::cell::RefCell;
 use std::time::Duration;
 
 use crate::command::Command;
+use crate::config::PACED_FRAME_MAX;
 use crate::ctx::{Context, CtxInner};
 use crate::error::{Error, Result};
 use crate::interruption;
@@ -785,7 +786,10 @@ impl Core {
         self.pipes.set_spinning(false);
         match result {
             Ok(()) => {
-                self.streaming = true;
+                // Pacing lets a batch of small frames gather; a large frame
+                // takes its writer longer to make than a pause lasts, and a
+                // reader that paused would only hold the bodies longer.
+                self.streaming = out.len() < PACED_FRAME_MAX;
                 self.received(out);
                 Ok(())
             }
