@@ -470,19 +470,24 @@ fn pub_fans_out_to_ten_subscribers_without_loss_when_unlimited() {
     }
 }
 
+/// `n` SUBs connected to `endpoint`, each subscribed to everything.
+fn subscribers_to_everything(ctx: &Context, endpoint: &str, n: usize) -> Vec<Socket> {
+    (0..n)
+        .map(|_| {
+            let sub = socket(ctx, SUB);
+            sub.connect(endpoint).unwrap();
+            sub.set_subscribe(b"").unwrap();
+            sub
+        })
+        .collect()
+}
+
 #[test]
 fn multipart_fan_out_sends_every_frame_to_each_subscriber() {
     let ctx = Context::new();
     let publisher = socket(&ctx, PUB);
     publisher.bind("inproc://pubsub-multipart-fanout").unwrap();
-    let subs: Vec<Socket> = (0..3)
-        .map(|_| {
-            let sub = socket(&ctx, SUB);
-            sub.connect("inproc://pubsub-multipart-fanout").unwrap();
-            sub.set_subscribe(b"").unwrap();
-            sub
-        })
-        .collect();
+    let subs = subscribers_to_everything(&ctx, "inproc://pubsub-multipart-fanout", 3);
     barrier(&publisher, &subs.iter().collect::<Vec<_>>(), "~sync");
     publisher.send("head", SNDMORE).unwrap();
     publisher.send("body", SNDMORE).unwrap();
@@ -505,14 +510,7 @@ fn a_fanned_out_body_reaches_every_subscriber_uncopied_either_way_round() {
     let ctx = Context::new();
     let publisher = socket(&ctx, PUB);
     publisher.bind("inproc://pubsub-shared-bound").unwrap();
-    let mut subs: Vec<Socket> = (0..3)
-        .map(|_| {
-            let sub = socket(&ctx, SUB);
-            sub.connect("inproc://pubsub-shared-bound").unwrap();
-            sub.set_subscribe(b"").unwrap();
-            sub
-        })
-        .collect();
+    let mut subs = subscribers_to_everything(&ctx, "inproc://pubsub-shared-bound", 3);
     for i in 0..2 {
         let sub = socket(&ctx, SUB);
         let endpoint = format!("inproc://pubsub-shared-connected-{i}");

@@ -94,6 +94,17 @@ pub(crate) fn report_batch(hwm: u64) -> u64 {
     }
 }
 
+/// Messages read between two credit reports for a capacity of `hwm`, as
+/// a pipe keeps it beside the HWM: [`report_batch`], or `u64::MAX` with no
+/// limit (0), where the writer never waits and no report is due.
+pub(crate) fn credit_batch(hwm: u64) -> u64 {
+    if hwm == 0 {
+        u64::MAX
+    } else {
+        report_batch(hwm)
+    }
+}
+
 #[cfg(all(test, not(zactor_loom)))]
 mod tests {
     use super::*;

@@ -45,7 +45,7 @@ use crate::mailbox::Mailbox;
 use crate::msg::Message;
 use crate::signaler::yield_found_core_shared;
 use crate::sync::{fence, Arc, AtomicBool, AtomicU64, DynArc, DynWeak, OnceLock, Ordering};
-use credit::{report_batch, Credit, Refresh};
+use credit::{credit_batch, Credit, Refresh};
 use lane::{InLane, OutLane};
 use queue::{CloneIntoSlot, Flush};
 use shared_frame::Frees;
@@ -126,16 +126,6 @@ impl Link {
         // only a report).
         self.hwm[side].store(hwm, Ordering::Relaxed);
         self.report_batch[side].store(credit_batch(hwm), Ordering::Relaxed);
-    }
-}
-
-/// Messages read between two credit reports for a capacity of `hwm`; with
-/// no limit (0) the writer never waits, so none is due.
-fn credit_batch(hwm: u64) -> u64 {
-    if hwm == 0 {
-        u64::MAX
-    } else {
-        report_batch(hwm)
     }
 }
 

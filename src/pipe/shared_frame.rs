@@ -83,18 +83,12 @@ impl Block {
 /// The caller owns `count` of the block's live count (freed nodes, or the
 /// pool's share) and touches neither them nor the block afterwards.
 unsafe fn release_block(block: NonNull<Block>, count: usize) {
-    // Release: the caller's last use of its nodes (a message dropped or
-    // moved out) happens before whichever caller frees the block.
+    // The caller's last use of its nodes (a message dropped or moved out)
+    // happens before whichever caller frees the block.
     // SAFETY: the caller's share of the count keeps the block alive.
-    if unsafe { block.as_ref() }
-        .live
-        .fetch_sub(count, Ordering::Release)
-        != count
-    {
+    if !gives_back_the_last(&unsafe { block.as_ref() }.live, count) {
         return;
     }
-    // Acquire, paired with every other release's Release above.
-    fence(Ordering::Acquire);
     // SAFETY: the count reached zero: every node is freed and the pool has
     // moved on, so nothing refers to the block, which came from
     // `Box::leak` in `Block::allocate`. Its nodes are `MaybeUninit`: freeing
@@ -360,6 +354,21 @@ impl Drop for SharedFrame {
     }
 }
 
+/// Subtracts `count` from a reference count; true when that took it to
+/// zero, and then every other holder's uses happened before this returns.
+#[inline]
+fn gives_back_the_last(counter: &AtomicUsize, count: usize) -> bool {
+    // Release: this holder's uses of what the count guards happen before
+    // the count falls, so before whichever holder takes it to zero.
+    if counter.fetch_sub(count, Ordering::Release) != count {
+        return false;
+    }
+    // Acquire, paired with every other holder's Release above: their uses
+    // happen before the last holder frees what the count guards.
+    fence(Ordering::Acquire);
+    true
+}
+
 /// Subtracts `count` holders from `node`; at zero drops its message and
 /// frees it.
 ///
@@ -368,19 +377,12 @@ impl Drop for SharedFrame {
 /// (nor the node) afterwards.
 #[inline]
 unsafe fn release(node: NonNull<Node>, count: usize) {
-    // Release: this holder's reads of the message happen before the count
-    // falls, so before whichever holder drops it.
+    // This holder's reads of the message happen before the count falls,
+    // so before whichever holder drops it.
     // SAFETY: the caller's holders keep the node alive until this point.
-    if unsafe { node.as_ref() }
-        .holders
-        .fetch_sub(count, Ordering::Release)
-        != count
-    {
+    if !gives_back_the_last(&unsafe { node.as_ref() }.holders, count) {
         return;
     }
-    // Acquire, paired with every other holder's Release above: their reads
-    // of the message happen before it is dropped.
-    fence(Ordering::Acquire);
     // SAFETY: the count reached zero: no holder is left, so the message
     // is ours to drop, once, and then the node to free.
     unsafe {
